@@ -1,0 +1,101 @@
+"""The application factory: configuration, extensions and blueprints, wired explicitly."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from webapp.config import PROJECT_ROOT, ConfigError, Settings
+from webapp.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config_overrides: dict | None = None, settings: Settings | None = None) -> Flask:
+    """Build the app; refuses to start when the configuration has problems."""
+    settings = settings or Settings.from_environment()
+    if settings.problems:
+        raise ConfigError(settings.problems)
+
+    app = Flask(__name__, template_folder=None, static_folder="static",
+                instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.from_mapping(settings.flask_config())
+    app.config.update(config_overrides or {})
+    Path(app.instance_path).mkdir(exist_ok=True)  # the default SQLite file lives here
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(PROJECT_ROOT / "templates"),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    _configure_logging()
+    _bind_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _configure_logging() -> None:
+    # SpiffWorkflow's loggers attach whole task data (children's details) to INFO records.
+    for name in ("spiff", "spiff.metrics", "spiff.task", "spiff.workflow"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _bind_extensions(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    import webapp.models  # noqa: F401  (the whole schema, for migrations)
+    from webapp.auth.views import load_user
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _prepare_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    WTFormsHelpers(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL for concurrent readers, and transactions begun by SQLAlchemy, not pysqlite."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SAVEPOINT and BEGIN behave as written
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.agencies.views import blueprint as agencies_blueprint
+    from webapp.audit.views import blueprint as audit_blueprint
+    from webapp.auth.admin_views import blueprint as auth_admin_blueprint
+    from webapp.auth.views import blueprint as auth_blueprint
+    from webapp.cli import register_commands
+    from webapp.shell.security import register_security
+    from webapp.shell.views import blueprint as shell_blueprint, register_error_pages
+
+    register_security(app)
+    register_error_pages(app)
+    app.register_blueprint(shell_blueprint)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(auth_admin_blueprint)
+    app.register_blueprint(agencies_blueprint)
+    app.register_blueprint(audit_blueprint)
+    register_commands(app)

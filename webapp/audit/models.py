@@ -1,0 +1,39 @@
+"""The append-only audit trail: who did or looked at what, when and from where."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.columns import UTCDateTime, utc_now
+from webapp.extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_subject", "subject_type", "subject_id"),
+        Index("ix_audit_events_action_occurred_at", "action", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The name typed at sign-in, kept for failed attempts that match no account.
+    actor_label: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None]
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class AuditRowImmutable(RuntimeError):
+    """Audit rows are append-only."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_change(mapper, connection, target):
+    raise AuditRowImmutable("audit rows are never updated or deleted")

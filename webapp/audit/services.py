@@ -1,0 +1,68 @@
+"""Writing and reading audit rows. Services call record_event in the same transaction as the change."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from webapp.audit.models import AuditEvent
+from webapp.auth.roles import Role
+from webapp.errors import PermissionDenied
+from webapp.extensions import db
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from, passed by views to services that audit."""
+
+    ip_address: str | None = None
+
+
+NO_ORIGIN = Origin()
+
+
+def record_event(
+    action: str,
+    *,
+    actor=None,
+    actor_label: str | None = None,
+    subject=None,
+    origin: Origin = NO_ORIGIN,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append one audit row; `subject` is any model instance with an id, or None."""
+    row = AuditEvent(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor.username if actor is not None else (actor_label or "anonymous")[:120],
+        subject_type=subject.__tablename__ if subject is not None else None,
+        subject_id=subject.id if subject is not None else None,
+        ip_address=origin.ip_address,
+        detail=detail or {},
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def count_events_since(action: str, since: datetime, *, actor_label: str | None = None,
+                       ip_address: str | None = None) -> int:
+    """How many rows of one action, for a sign-in name and/or an address, since a moment."""
+    query = select(func.count(AuditEvent.id)).where(AuditEvent.action == action, AuditEvent.occurred_at >= since)
+    if actor_label is not None:
+        query = query.where(AuditEvent.actor_label == actor_label)
+    if ip_address is not None:
+        query = query.where(AuditEvent.ip_address == ip_address)
+    return db.session.scalar(query) or 0
+
+
+def list_recent_events(actor, *, page: int = 1, per_page: int = 50) -> tuple[list[AuditEvent], bool]:
+    """Newest audit rows first, for administrators; returns the rows and whether more follow."""
+    if not actor.has_role(Role.ADMINISTRATOR):
+        raise PermissionDenied("Only administrators can read the audit trail.")
+    rows = db.session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)
+    ).all()
+    record_event("audit.list_viewed", actor=actor, detail={"page": page})
+    return list(rows[:per_page]), len(rows) > per_page

@@ -1,0 +1,17 @@
+"""The administrator's view of the audit trail."""
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from webapp.audit.services import list_recent_events
+from webapp.extensions import db
+
+blueprint = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+
+@blueprint.route("/")
+@login_required
+def events():
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, has_more = list_recent_events(current_user, page=page)
+    db.session.commit()  # the look at the trail is itself audited
+    return render_template("audit/events.html", rows=rows, page=page, has_more=has_more)

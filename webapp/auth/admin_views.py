@@ -1,0 +1,144 @@
+"""Administrator pages for people and teams."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from webapp.agencies.services import list_agencies
+from webapp.auth.forms import TeamForm, UserForm
+from webapp.auth.roles import Role
+from webapp.auth.user_admin import (
+    UserDetails, create_user, get_team, get_user, list_teams, list_users, reset_password, save_team, set_user_active,
+    update_user,
+)
+from webapp.errors import InvalidInput
+from webapp.extensions import db
+from webapp.shell.forms import show_service_errors
+from webapp.shell.security import request_origin
+
+blueprint = Blueprint("auth_admin", __name__, url_prefix="/admin")
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _details(form: UserForm) -> UserDetails:
+    return UserDetails(
+        full_name=form.full_name.data or "",
+        email=form.email.data or "",
+        roles={Role(value) for value in form.roles.data or []},
+        team_id=int(form.team_id.data) if form.team_id.data else None,
+        agency_id=int(form.agency_id.data) if form.agency_id.data else None,
+    )
+
+
+def _user_form(**kwargs) -> UserForm:
+    form = UserForm(**kwargs)
+    form.set_choices(list_teams(_actor()), list_agencies(_actor()))
+    return form
+
+
+@blueprint.route("/users")
+@login_required
+def users():
+    return render_template("auth/admin/users.html", users=list_users(_actor()))
+
+
+@blueprint.route("/users/new", methods=["GET", "POST"])
+@login_required
+def user_new():
+    form = _user_form()
+    if form.validate_on_submit():
+        try:
+            user, password = create_user(_actor(), form.username.data, _details(form), origin=request_origin())
+        except InvalidInput as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            return render_template("auth/admin/temporary_password.html", user=user, password=password,
+                                   heading="User created")
+    return render_template("auth/admin/user_form.html", form=form, user=None)
+
+
+@blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user_edit(user_id: int):
+    user = get_user(_actor(), user_id)
+    form = _user_form(obj=None if request.method == "POST" else user)
+    del form.username  # usernames never change: the audit trail refers to them
+    if request.method == "GET":
+        form.roles.data = sorted(role.value for role in user.roles)
+        form.team_id.data = str(user.team_id or "")
+        form.agency_id.data = str(user.agency_id or "")
+    if form.validate_on_submit():
+        try:
+            update_user(_actor(), user.id, _details(form), origin=request_origin())
+        except InvalidInput as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Changes to {user.full_name} saved", "success")
+            return redirect(url_for("auth_admin.users"))
+    return render_template("auth/admin/user_form.html", form=form, user=user, action_form=FlaskForm())
+
+
+@blueprint.route("/users/<int:user_id>/<any(deactivate, reactivate):change>", methods=["POST"])
+@login_required
+def user_set_active(user_id: int, change: str):
+    try:
+        user = set_user_active(_actor(), user_id, change == "reactivate", origin=request_origin())
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("auth_admin.user_edit", user_id=user_id))
+    db.session.commit()
+    flash(f"{user.full_name} {'can sign in again' if user.is_active else 'can no longer sign in'}", "success")
+    return redirect(url_for("auth_admin.users"))
+
+
+@blueprint.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@login_required
+def user_reset_password(user_id: int):
+    user, password = reset_password(_actor(), user_id, origin=request_origin())
+    db.session.commit()
+    return render_template("auth/admin/temporary_password.html", user=user, password=password,
+                           heading="Password reset")
+
+
+@blueprint.route("/teams", methods=["GET", "POST"])
+@login_required
+def teams():
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            team = save_team(_actor(), form.name.data, origin=request_origin())
+        except InvalidInput as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Team {team.name} created", "success")
+            return redirect(url_for("auth_admin.teams"))
+    return render_template("auth/admin/teams.html", teams=list_teams(_actor()), form=form)
+
+
+@blueprint.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@login_required
+def team_edit(team_id: int):
+    team = get_team(_actor(), team_id)
+    form = TeamForm(obj=team)
+    if form.validate_on_submit():
+        try:
+            save_team(_actor(), form.name.data, team_id=team.id, origin=request_origin())
+        except InvalidInput as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Team renamed", "success")
+            return redirect(url_for("auth_admin.teams"))
+    return render_template("auth/admin/team_form.html", form=form, team=team)

@@ -1,0 +1,29 @@
+"""The roles people hold, and which of them work inside children's social care."""
+import enum
+
+
+class Role(str, enum.Enum):
+    SOCIAL_WORKER = "social_worker"
+    TEAM_MANAGER = "team_manager"
+    SENIOR_MANAGER = "senior_manager"
+    AGENCY_PRACTITIONER = "agency_practitioner"
+    PROCESS_OWNER = "process_owner"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.SOCIAL_WORKER: "Social worker",
+    Role.TEAM_MANAGER: "Team manager",
+    Role.SENIOR_MANAGER: "Senior manager",
+    Role.AGENCY_PRACTITIONER: "Agency practitioner",
+    Role.PROCESS_OWNER: "Process owner",
+    Role.ADMINISTRATOR: "Administrator",
+}
+
+# Roles that work on a team's cases; they need a team and never mix with an agency role.
+TEAM_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
+CASE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.SENIOR_MANAGER})

@@ -1,0 +1,91 @@
+"""Signing in and out, and changing one's own password."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from webapp.auth.forms import ChangePasswordForm, SignInForm
+from webapp.auth.models import User
+from webapp.auth.services import SignInRefused, change_own_password, sign_in as check_sign_in, sign_out as audit_sign_out
+from webapp.columns import utc_now
+from webapp.errors import InvalidInput
+from webapp.extensions import db
+from webapp.shell.forms import show_service_errors
+from webapp.shell.security import request_origin
+
+blueprint = Blueprint("auth", __name__)
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: a deactivated account or an older session epoch signs the session out."""
+    user_id, _, epoch = session_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: an absolute URL here would make the sign-in page an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("shell.home")
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("shell.home"))
+    form = SignInForm()
+    refusal = None
+    if form.validate_on_submit():
+        settings = current_app.config["APP_SETTINGS"]
+        try:
+            user = check_sign_in(
+                form.username.data, form.password.data, origin=request_origin(), now=utc_now(),
+                window_minutes=settings.login_window_minutes, max_failures=settings.login_max_failures,
+                max_failures_per_address=settings.login_max_failures_per_address,
+            )
+        except SignInRefused as error:
+            db.session.commit()  # the failed attempt stays in the audit trail
+            refusal = str(error)
+        else:
+            db.session.commit()
+            session.clear()  # a fresh session: nothing carried over from before sign-in
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/sign_in.html", form=form, refusal=refusal), (200 if refusal is None else 401)
+
+
+@blueprint.route("/sign-out", methods=["POST"])
+@login_required
+def sign_out():
+    audit_sign_out(current_user._get_current_object(), origin=request_origin())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(current_user._get_current_object(), form.current_password.data,
+                                form.new_password.data, origin=request_origin())
+        except InvalidInput as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the session epoch moved on: keep this one
+            flash("Your password has been changed", "success")
+            return redirect(url_for("shell.home"))
+    return render_template("auth/change_password.html", form=form)

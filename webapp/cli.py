@@ -1,0 +1,48 @@
+"""Flask commands. Each command commits once, at its end."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from webapp.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_admin_command)
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Create the demo partnership (development only)."""
+    from webapp.demo import seed_demo
+
+    if not current_app.config["APP_SETTINGS"].allow_demo_data:
+        raise click.ClickException("Demo data is switched off here (ALLOW_DEMO_DATA); nothing was created.")
+    created = seed_demo(db.session)
+    db.session.commit()
+    click.echo("Demo partnership created: every demo password is demo-password." if created
+               else "Demo partnership already present; nothing changed.")
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option("--full-name", required=True)
+@click.option("--email", required=True)
+@click.password_option()
+def create_admin_command(username: str, full_name: str, email: str, password: str):
+    """Create the first administrator of a new installation."""
+    from webapp.auth.models import User, UserRole
+    from webapp.auth.passwords import hash_password, password_problem
+    from webapp.auth.roles import Role
+    from webapp.auth.services import find_user_by_username
+
+    problem = password_problem(password, username)
+    if problem:
+        raise click.ClickException(problem)
+    if find_user_by_username(username) is not None:
+        raise click.ClickException(f"The username {username} is taken.")
+    db.session.add(User(username=username.lower(), full_name=full_name, email=email.lower(),
+                        password_hash=hash_password(password), role_rows=[UserRole(role=Role.ADMINISTRATOR.value)]))
+    db.session.commit()
+    click.echo(f"Administrator {username} created.")

@@ -1,0 +1,122 @@
+"""Every setting in one place, read from the environment and validated at start."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-production"
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message lists every problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Configuration problems:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    environment: str = "development"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    database_url: str = ""
+    debug: bool = False
+    allow_demo_data: bool = True
+    service_name: str = "Child in Need workflow"
+    partnership_name: str = "Demo Safeguarding Children Partnership"
+    session_idle_minutes: int = 30
+    session_cookie_secure: bool = False
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    login_max_failures_per_address: int = 30
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """Read settings from environment variables; collect every problem instead of stopping at the first."""
+        env = dict(os.environ if environ is None else environ)
+        problems: list[str] = []
+        environment = env.get("APP_ENV", "development").strip().lower()
+        if environment not in ENVIRONMENTS:
+            problems.append(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}.")
+            environment = "production"  # judge the rest by the strictest rules
+        production = environment == "production"
+
+        def integer(name: str, default: int, minimum: int) -> int:
+            raw = env.get(name, "")
+            if raw == "":
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                problems.append(f"{name} must be a whole number, not {raw!r}.")
+                return default
+            if value < minimum:
+                problems.append(f"{name} must be at least {minimum}, not {value}.")
+            return value
+
+        settings = cls(
+            environment=environment,
+            secret_key=env.get("SECRET_KEY", "") or (DEVELOPMENT_SECRET_KEY if not production else ""),
+            database_url=env.get("DATABASE_URL", "") or _default_database_url(),
+            debug=_flag(env.get("FLASK_DEBUG"), False),
+            allow_demo_data=_flag(env.get("ALLOW_DEMO_DATA"), not production),
+            service_name=env.get("SERVICE_NAME", cls.service_name),
+            partnership_name=env.get("PARTNERSHIP_NAME", cls.partnership_name),
+            session_idle_minutes=integer("SESSION_IDLE_MINUTES", 30, 1),
+            session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE"), production),
+            login_max_failures=integer("LOGIN_MAX_FAILURES", 5, 1),
+            login_window_minutes=integer("LOGIN_WINDOW_MINUTES", 15, 1),
+            login_max_failures_per_address=integer("LOGIN_MAX_FAILURES_PER_ADDRESS", 30, 1),
+        )
+        settings.problems = problems + settings.production_problems()
+        return settings
+
+    def production_problems(self) -> list[str]:
+        """What a production deployment must never run with."""
+        if self.environment != "production":
+            return []
+        problems = []
+        if not self.secret_key:
+            problems.append("SECRET_KEY must be set in production.")
+        elif self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("SECRET_KEY must be a random value of at least 32 characters, not the development default.")
+        if self.debug:
+            problems.append("FLASK_DEBUG must be off in production: the debugger runs code sent to it.")
+        if self.allow_demo_data:
+            problems.append("ALLOW_DEMO_DATA must be off in production: demo accounts share a known password.")
+        if not self.session_cookie_secure:
+            problems.append("SESSION_COOKIE_SECURE must be on in production.")
+        if self.database_url.startswith("sqlite"):
+            problems.append("DATABASE_URL must point at PostgreSQL in production.")
+        return problems
+
+    def flask_config(self) -> dict:
+        """The Flask and extension settings derived from these settings."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "DEBUG": self.debug,
+            "TESTING": self.environment == "test",
+            "APP_SETTINGS": self,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "SESSION_COOKIE_NAME": "cin_session",
+            "REMEMBER_COOKIE_DURATION": 0,
+            "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (idle-limited) session
+            "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        }
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'app.db'}"

@@ -1,0 +1,4 @@
+"""Every model, imported in one place so that migrations and tests see the whole schema."""
+from webapp.agencies.models import Agency  # noqa: F401
+from webapp.audit.models import AuditEvent  # noqa: F401
+from webapp.auth.models import Team, User, UserRole  # noqa: F401

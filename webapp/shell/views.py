@@ -1,0 +1,97 @@
+"""The home page, the accessibility statement, and friendly error pages."""
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, render_template
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from webapp.auth.roles import Role
+from webapp.errors import DomainError
+from webapp.extensions import db
+from webapp.shell.navigation import navigation_for
+
+blueprint = Blueprint("shell", __name__)
+log = logging.getLogger(__name__)
+LONDON = ZoneInfo("Europe/London")
+
+# What each role will find on its home page; the lists fill as the case work arrives.
+HOME_SECTIONS = {
+    Role.SOCIAL_WORKER: ("Your cases and tasks", "Cases allocated to you and the steps waiting for you."),
+    Role.TEAM_MANAGER: ("Your team", "Referral decisions, reviews and rationales waiting for your sign-off."),
+    Role.SENIOR_MANAGER: ("Oversight", "Overdue work across teams and escalations at stage 3."),
+    Role.AGENCY_PRACTITIONER: ("Requests to your agency", "Information requests, meeting invitations and minutes."),
+    Role.PROCESS_OWNER: ("Processes", "The BPMN processes and forms you look after."),
+    Role.ADMINISTRATOR: ("Administration", "People, teams, agencies and the audit trail."),
+}
+
+
+@blueprint.app_context_processor
+def inject_shell():
+    from flask import current_app
+
+    settings = current_app.config["APP_SETTINGS"]
+    return {
+        "service_name": settings.service_name,
+        "partnership_name": settings.partnership_name,
+        "navigation": navigation_for(current_user),
+    }
+
+
+@blueprint.app_template_filter("london_time")
+def london_time(value) -> str:
+    """An aware UTC datetime shown in Europe/London, as people in England read it."""
+    return value.astimezone(LONDON).strftime("%-d %b %Y %H:%M") if value else ""
+
+
+@blueprint.route("/")
+@login_required
+def home():
+    sections = [HOME_SECTIONS[role] for role in Role if role in current_user.roles]
+    return render_template("shell/home.html", sections=sections)
+
+
+@blueprint.route("/accessibility")
+def accessibility():
+    return render_template("shell/accessibility.html")
+
+
+ERROR_PAGES = {
+    400: ("There is a problem with the request", "Go back, check what you entered and try again."),
+    403: ("You do not have access to this page", "If you need it for your work, ask your team manager or an administrator."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address."),
+    405: ("There is a problem with the request", "Go back and try again."),
+    409: ("Someone else changed this first", "Go back, reload the page to see the latest version, and try again."),
+    413: ("The file is too large", "Go back and choose a smaller file."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered on the last page was saved."),
+}
+
+
+def render_error(status: int, detail: str | None = None):
+    title, advice = ERROR_PAGES.get(status, ERROR_PAGES[500])
+    return render_template("shell/error.html", title=title, advice=advice, detail=detail), status
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "The form had expired or did not come from this service. "
+                                 "Go back, reload the page and try again.")
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        db.session.rollback()
+        return render_error(error.status_code, str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        db.session.rollback()
+        log.exception("Unhandled error")
+        return render_error(500)
