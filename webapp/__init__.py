@@ -38,8 +38,9 @@ def create_app(config_overrides: dict | None = None, settings: Settings | None =
 
 
 def _configure_logging() -> None:
-    # SpiffWorkflow's loggers attach whole task data (children's details) to INFO records.
-    for name in ("spiff", "spiff.metrics", "spiff.task", "spiff.workflow"):
+    # SpiffWorkflow's loggers attach whole task data (children's details) to INFO records, and
+    # SQLAlchemy's echo logs statement parameters: neither may ever reach a log.
+    for name in ("spiff", "spiff.metrics", "spiff.task", "spiff.workflow", "sqlalchemy"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from webapp.extensions import db
 
@@ -13,6 +14,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Create the demo partnership (development only)."""
     from webapp.demo import seed_demo
@@ -26,6 +28,7 @@ def seed_demo_command():
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("username")
 @click.option("--full-name", required=True)
 @click.option("--email", required=True)

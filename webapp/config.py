@@ -67,7 +67,7 @@ class Settings:
         settings = cls(
             environment=environment,
             secret_key=env.get("SECRET_KEY", "") or (DEVELOPMENT_SECRET_KEY if not production else ""),
-            database_url=env.get("DATABASE_URL", "") or _default_database_url(),
+            database_url=_normalise_database_url(env.get("DATABASE_URL", "")),
             debug=_flag(env.get("FLASK_DEBUG"), False),
             allow_demo_data=_flag(env.get("ALLOW_DEMO_DATA"), not production),
             service_name=env.get("SERVICE_NAME", cls.service_name),
@@ -118,5 +118,11 @@ class Settings:
         }
 
 
-def _default_database_url() -> str:
-    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'app.db'}"
+def _normalise_database_url(url: str) -> str:
+    """The SQLite file in instance/ by default; plain postgresql:// URLs use the psycopg 3 driver we ship."""
+    if not url:
+        return f"sqlite:///{PROJECT_ROOT / 'instance' / 'app.db'}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -15,8 +15,11 @@ def list_agencies(actor) -> list[Agency]:
     return list(db.session.scalars(select(Agency).order_by(Agency.is_active.desc(), Agency.name)))
 
 
-def get_agency(actor, agency_id: int) -> Agency:
+def get_agency(actor, agency_id: int | None) -> Agency | None:
+    """The agency to change, or None for a new one; administrators only either way."""
     require_administrator(actor)
+    if agency_id is None:
+        return None
     agency = db.session.get(Agency, agency_id)
     if agency is None:
         raise NotFound("There is no such agency.")

@@ -22,7 +22,7 @@ def list_agencies_page():
 @blueprint.route("/<int:agency_id>", methods=["GET", "POST"])
 @login_required
 def edit_agency(agency_id: int | None):
-    agency = get_agency(current_user, agency_id) if agency_id is not None else None
+    agency = get_agency(current_user, agency_id)
     form = AgencyForm(obj=agency)
     if form.validate_on_submit():
         try:

@@ -1,0 +1,43 @@
+# Two commands: `make run` serves the app with demo data on SQLite; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := webapp
+
+.PHONY: run test assets deps clean-db
+
+run: $(VENV)/.installed assets
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Serving on http://127.0.0.1:5000 (sign in as admin / demo-password; Ctrl+C stops it)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.installed-test assets
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+deps: $(VENV)/.installed-test node_modules/.installed
+
+assets: webapp/static/dist/.built
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+webapp/static/dist/.built: node_modules/.installed $(wildcard webapp/assets/*)
+	npm run build
+	touch $@
+
+clean-db:
+	rm -f instance/app.db instance/app.db-wal instance/app.db-shm

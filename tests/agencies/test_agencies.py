@@ -1,0 +1,45 @@
+"""Agencies are managed by administrators, with clear messages for bad input."""
+import pytest
+
+from tests.helpers import post_form, sign_in
+from webapp.agencies import services
+from webapp.agencies.models import Agency
+from webapp.audit.services import NO_ORIGIN
+from webapp.auth.roles import Role
+from webapp.errors import InvalidInput, PermissionDenied
+
+
+def test_administrator_adds_and_changes_an_agency(client, factory, db_session):
+    admin = factory.user(Role.ADMINISTRATOR)
+    sign_in(client, admin.username)
+    created = post_form(client, "/admin/agencies/new", {"name": "Riverside Surgery", "kind": "gp_practice",
+                                                        "email": "Safeguarding@Riverside.example", "is_active": "y"})
+    assert created.status_code == 302
+    agency = db_session.query(Agency).filter_by(name="Riverside Surgery").one()
+    assert agency.email == "safeguarding@riverside.example" and agency.kind_label == "GP practice"
+    post_form(client, f"/admin/agencies/{agency.id}", {"name": "Riverside Surgery", "kind": "gp_practice"})
+    db_session.refresh(agency)
+    assert agency.is_active is False
+
+
+def test_bad_agency_input_is_explained_and_changes_nothing(client, factory, db_session):
+    admin = factory.user(Role.ADMINISTRATOR)
+    factory.agency(name="Existing Practice")
+    sign_in(client, admin.username)
+    page = post_form(client, "/admin/agencies/new", {"name": "existing practice", "kind": "spaceship",
+                                                     "email": "not-an-address"})
+    assert page.status_code == 200
+    assert "There is a problem" in page.text
+    assert "Enter an e-mail address in the correct format" in page.text
+    assert db_session.query(Agency).count() == 1
+    with pytest.raises(InvalidInput) as refused:
+        services.save_agency(admin, name="Existing Practice", kind="school", email=None, origin=NO_ORIGIN)
+    assert "exists already" in refused.value.field_errors["name"]
+
+
+def test_only_administrators_manage_agencies(factory):
+    worker = factory.user(Role.TEAM_MANAGER)
+    with pytest.raises(PermissionDenied):
+        services.save_agency(worker, name="Rogue", kind="other", email=None, origin=NO_ORIGIN)
+    with pytest.raises(PermissionDenied):
+        services.list_agencies(worker)

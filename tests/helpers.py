@@ -1,0 +1,26 @@
+"""Small helpers for tests that drive the app through its test client."""
+from __future__ import annotations
+
+import re
+
+from tests.factories import PASSWORD
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = _CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client, url: str, data: dict, *, page: str | None = None):
+    """Fetch the form page (or `page`) for its CSRF token, then post the data as a browser would."""
+    token = csrf_token(client.get(page or url).text)
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    """Sign in through the real form; returns the response."""
+    return post_form(client, "/sign-in", {"username": username, "password": password})

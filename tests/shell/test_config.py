@@ -1,0 +1,56 @@
+"""Configuration is validated at start; production refuses unsafe settings."""
+import pytest
+
+from webapp import create_app
+from webapp.config import DEVELOPMENT_SECRET_KEY, ConfigError, Settings
+
+SAFE_PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "x" * 48,
+    "DATABASE_URL": "postgresql+psycopg://app@db.internal/cin",
+}
+
+
+def test_a_safe_production_configuration_has_no_problems():
+    assert Settings.from_environment(SAFE_PRODUCTION).problems == []
+
+
+@pytest.mark.parametrize("override, expected", [
+    ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
+    ({"SECRET_KEY": DEVELOPMENT_SECRET_KEY}, "not the development default"),
+    ({"SECRET_KEY": "short"}, "at least 32 characters"),
+    ({"FLASK_DEBUG": "1"}, "FLASK_DEBUG must be off"),
+    ({"ALLOW_DEMO_DATA": "true"}, "ALLOW_DEMO_DATA must be off"),
+    ({"SESSION_COOKIE_SECURE": "0"}, "SESSION_COOKIE_SECURE must be on"),
+    ({"DATABASE_URL": "sqlite:///cin.db"}, "must point at PostgreSQL"),
+])
+def test_production_refuses_unsafe_settings(override, expected):
+    settings = Settings.from_environment({**SAFE_PRODUCTION, **override})
+    assert any(expected in problem for problem in settings.problems), settings.problems
+    with pytest.raises(ConfigError, match=expected):
+        create_app(settings=settings)
+
+
+def test_every_problem_is_reported_at_once():
+    problems = Settings.from_environment({"APP_ENV": "production", "FLASK_DEBUG": "1",
+                                          "SESSION_IDLE_MINUTES": "soon"}).problems
+    assert len(problems) >= 4
+    assert any("SESSION_IDLE_MINUTES must be a whole number" in p for p in problems)
+
+
+def test_unknown_environment_is_refused():
+    assert any("APP_ENV must be one of" in p for p in Settings.from_environment({"APP_ENV": "staging"}).problems)
+
+
+def test_plain_postgresql_urls_use_the_shipped_driver():
+    settings = Settings.from_environment({"DATABASE_URL": "postgresql://postgres@127.0.0.1/test"})
+    assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1/test"
+
+
+def test_seed_demo_refuses_when_demo_data_is_off(app):
+    settings = Settings.from_environment({"APP_ENV": "test", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                                          "ALLOW_DEMO_DATA": "0"})
+    guarded = create_app(settings=settings)
+    result = guarded.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "Demo data is switched off" in result.output
