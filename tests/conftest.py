@@ -33,6 +33,9 @@ def pytest_report_header(config):
 
 def pytest_collection_modifyitems(config, items):
     """Browser tests need Debian's chromium; outside CI they are skipped with the command that installs it."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
     if Path(CHROMIUM).exists() or os.environ.get("CI"):
         return  # in CI a missing browser must fail loudly, never skip
     skip = pytest.mark.skip(reason=f"browser tests need Debian's chromium at {CHROMIUM}: "

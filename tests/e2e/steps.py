@@ -1,0 +1,64 @@
+"""Shared steps for browser journeys, so that a journey a later change lengthens is mended in one place."""
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+class Ui:
+    def __init__(self, page: Page, base_url: str, axe_source: str):
+        self.page = page
+        self.base_url = base_url
+        self.axe_source = axe_source
+        self.loaded: list[str] = []
+        self.checked: set[str] = set()
+        page.on("load", lambda loaded_page: self.loaded.append(loaded_page.url))
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+        self.check_page()
+
+    def click(self, name: str, role: str = "button") -> None:
+        """Press a button or follow a link by its accessible name, then check the page it leads to."""
+        self.page.get_by_role(role, name=name, exact=True).click()
+        self.check_page()
+
+    def check_page(self) -> None:
+        """Run axe-core on the current page and fail on any WCAG 2.2 AA (or best-practice) violation."""
+        self.page.wait_for_load_state()
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.evaluate(self.axe_source)  # evaluate, not a script tag: the CSP would block that
+        result = self.page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            WCAG_TAGS,
+        )
+        problems = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+        ]
+        assert not problems, f"accessibility violations on {self.page.url}:\n" + "\n".join(problems)
+        self.checked.add(self.page.url)
+
+    def assert_every_page_checked(self) -> None:
+        missed = [url for url in self.loaded if url not in self.checked]
+        assert not missed, f"pages loaded but never checked with axe-core: {missed}"
+
+    def navigation(self) -> list[str]:
+        return self.page.locator(".govuk-service-navigation__item").all_inner_texts()
+
+
+def sign_in(ui: Ui, username: str, password: str) -> None:
+    ui.goto("/sign-in")
+    ui.page.get_by_label("Username").fill(username)
+    ui.page.get_by_label("Password", exact=True).fill(password)
+    ui.click("Sign in")
+
+
+def sign_out(ui: Ui) -> None:
+    ui.click("Sign out")
+    expect(ui.page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def error_summary(ui: Ui) -> str:
+    return ui.page.locator(".govuk-error-summary").inner_text()
