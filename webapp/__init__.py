@@ -6,10 +6,9 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from webapp.config import PROJECT_ROOT, ConfigError, Settings
+from webapp.database import begin_writes_early, prepare_sqlite
 from webapp.extensions import csrf, db, login_manager, migrate
 
 
@@ -53,7 +52,7 @@ def _bind_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            _prepare_sqlite(db.engine)
+            prepare_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
@@ -66,23 +65,6 @@ def _bind_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
 
-def _prepare_sqlite(engine: Engine) -> None:
-    """Foreign keys on, WAL for concurrent readers, and transactions begun by SQLAlchemy, not pysqlite."""
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # let SAVEPOINT and BEGIN behave as written
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
-
-
 def _register_blueprints(app: Flask) -> None:
     from webapp.agencies.views import blueprint as agencies_blueprint
     from webapp.audit.views import blueprint as audit_blueprint
@@ -92,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.shell.security import register_security
     from webapp.shell.views import blueprint as shell_blueprint, register_error_pages
 
+    app.before_request(begin_writes_early)  # first: before anything reads the database
     register_security(app)
     register_error_pages(app)
     app.register_blueprint(shell_blueprint)

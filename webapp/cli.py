@@ -6,11 +6,13 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from webapp.extensions import db
+from webapp.workflow.cli import workflows_cli
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(workflows_cli)
 
 
 @click.command("seed-demo")

@@ -1,5 +1,6 @@
-"""Column types shared by every domain package."""
+"""Column types shared by every domain package, and how times are read and shown."""
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -28,3 +29,11 @@ class UTCDateTime(TypeDecorator):
 def utc_now() -> datetime:
     """The current time, aware, in UTC (moved by time-machine in tests)."""
     return datetime.now(timezone.utc)
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_time(value: datetime | None) -> str:
+    """An aware UTC datetime shown in Europe/London, as people in England read it."""
+    return value.astimezone(LONDON).strftime("%-d %b %Y %H:%M") if value else ""

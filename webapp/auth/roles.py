@@ -27,3 +27,9 @@ ROLE_LABELS = {
 # Roles that work on a team's cases; they need a team and never mix with an agency role.
 TEAM_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
 CASE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.SENIOR_MANAGER})
+
+
+def role_from_text(text: str | None) -> Role | None:
+    """A role named by its value ("team_manager") or its label ("Team manager"), as diagrams name lanes."""
+    wanted = " ".join((text or "").replace("_", " ").split()).lower()
+    return next((role for role in Role if role.label.lower() == wanted), None)

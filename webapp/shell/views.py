@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, render_template
 from flask_login import current_user, login_required
@@ -10,13 +9,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.auth.roles import Role
+from webapp.columns import london_time
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.shell.navigation import navigation_for
 
 blueprint = Blueprint("shell", __name__)
+blueprint.add_app_template_filter(london_time, "london_time")
 log = logging.getLogger(__name__)
-LONDON = ZoneInfo("Europe/London")
 
 # What each role will find on its home page; the lists fill as the case work arrives.
 HOME_SECTIONS = {
@@ -39,12 +39,6 @@ def inject_shell():
         "partnership_name": settings.partnership_name,
         "navigation": navigation_for(current_user),
     }
-
-
-@blueprint.app_template_filter("london_time")
-def london_time(value) -> str:
-    """An aware UTC datetime shown in Europe/London, as people in England read it."""
-    return value.astimezone(LONDON).strftime("%-d %b %Y %H:%M") if value else ""
 
 
 @blueprint.route("/")

@@ -1,0 +1,1 @@
+"""The SpiffWorkflow runtime: the only package that imports SpiffWorkflow."""

@@ -1,0 +1,138 @@
+"""SpiffWorkflow wiring: the Camunda-flavoured parser with handler service tasks, and a serializer that keeps
+the spec out of each instance's state (the spec is stored once per deployed version)."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers import DefaultRegistry, TaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+
+
+class HandlerServiceTask(ServiceTask):
+    """A service task that runs one named handler from the runtime's table (`camunda:topic`)."""
+
+    def __init__(self, wf_spec, bpmn_id, handler=None, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.handler = handler
+
+    def _execute(self, task):
+        task.workflow.script_engine.call_service(task, handler=self.handler)
+        return True
+
+
+class HandlerServiceTaskParser(CamundaTaskParser):
+    def create_task(self):
+        handler = self.node.get(f"{{{CAMUNDA_NS}}}topic")
+        return HandlerServiceTask(self.spec, self.bpmn_id, handler=handler, **self.bpmn_attributes)
+
+
+class HandlerServiceTaskConverter(TaskSpecConverter):
+    def to_dict(self, spec):
+        dct = self.get_default_attributes(spec)
+        dct["handler"] = spec.handler
+        return dct
+
+    def from_dict(self, dct):
+        return self.task_spec_from_dict(dct)
+
+
+class Parser(CamundaParser):
+    """Camunda flavour: bpmn-js with camunda-bpmn-moddle edits the same attributes in the browser."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (HandlerServiceTaskParser, HandlerServiceTask),
+    }
+
+
+class InstanceStateConverter(BpmnWorkflowConverter):
+    """Leaves the specs out of an instance's state; they are supplied from the version on load."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        if spec is None:  # a full serialization with its specs (an older format being migrated)
+            return super().from_dict(dct)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _registry() -> DefaultRegistry:
+    registry = DefaultRegistry()
+    # Dates and decimals are not JSON types; without these the serializer raises on them.
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    return registry
+
+
+def _serializer() -> BpmnWorkflowSerializer:
+    config = dict(CAMUNDA_CONFIG)
+    config[HandlerServiceTask] = HandlerServiceTaskConverter
+    config[BpmnWorkflow] = InstanceStateConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config, _registry()))
+
+
+SERIALIZER = _serializer()
+
+
+def dump_specs(spec, subprocess_specs) -> str:
+    """The specs of a version as JSON, with the serializer version they were written with."""
+    return json.dumps({
+        "serializer_version": SERIALIZER_VERSION,
+        "spec": SERIALIZER.to_dict(spec),
+        "subprocess_specs": {name: SERIALIZER.to_dict(sub) for name, sub in subprocess_specs.items()},
+    })
+
+
+@lru_cache(maxsize=64)
+def load_specs(version_id: int, specs_json: str):
+    """Spec objects of a deployed version, built once per process: versions never change once stored."""
+    dct = json.loads(specs_json)
+    return (SERIALIZER.from_dict(dct["spec"]),
+            {name: SERIALIZER.from_dict(sub) for name, sub in dct["subprocess_specs"].items()})
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    """An instance's state without its specs."""
+    return json.dumps(SERIALIZER.to_dict(workflow), separators=(",", ":"))
+
+
+def load_state(state_json: str, serializer_version: str, version_id: int, specs_json: str) -> BpmnWorkflow:
+    """Rebuild a workflow from its state and its version's specs, migrating an older format first."""
+    dct = json.loads(state_json)
+    if serializer_version != SERIALIZER_VERSION:
+        specs = json.loads(specs_json)
+        full = {**dct, "spec": specs["spec"], "subprocess_specs": specs["subprocess_specs"],
+                SERIALIZER.VERSION_KEY: serializer_version}
+        SERIALIZER.migrate(full)
+        return SERIALIZER.from_dict(full)
+    spec, subprocess_specs = load_specs(version_id, specs_json)
+    return SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+
+
+def new_workflow(version_id: int, specs_json: str) -> BpmnWorkflow:
+    spec, subprocess_specs = load_specs(version_id, specs_json)
+    return BpmnWorkflow(spec, subprocess_specs)

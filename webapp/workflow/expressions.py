@@ -1,0 +1,109 @@
+"""The restricted evaluator for gateway conditions and timer values. Never plain eval/exec: SpiffWorkflow's
+default engine runs arbitrary Python from the diagram. simpleeval evaluates expressions only (no statements,
+no imports, no dunder attributes, bounded strings and powers); script tasks are refused."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from simpleeval import EvalWithCompoundTypes, InvalidExpression
+from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
+
+from webapp.columns import utc_now
+from webapp.workflow.calendar import LONDON, add_working_days, end_of_day
+
+ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+
+
+class ExpressionError(Exception):
+    """An expression failed to evaluate; the message says why in plain words."""
+
+
+class ScriptsNotAllowed(PermissionError):
+    """Script tasks are refused: diagrams say what happens, domain code does the work."""
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(LONDON).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        return parsed.astimezone(LONDON).date() if parsed.tzinfo else parsed.date()
+    raise ExpressionError(f"expected a date, not {type(value).__name__}")
+
+
+def working_days_after(start, count: int) -> str:
+    """The end of the count-th working day after start, as an ISO timestamp for a timeDate timer."""
+    return end_of_day(add_working_days(_as_date(start), int(count))).isoformat()
+
+
+def days_after(start, count: int) -> str:
+    """The end of the count-th calendar day after start, as an ISO timestamp."""
+    return end_of_day(_as_date(start) + timedelta(days=int(count))).isoformat()
+
+
+def today() -> str:
+    """Today's date in London, ISO formatted."""
+    return utc_now().astimezone(LONDON).date().isoformat()
+
+
+DOMAIN_FUNCTIONS = {
+    "working_days_after": working_days_after,
+    "days_after": days_after,
+    "today": today,
+    "len": len, "min": min, "max": max, "abs": abs, "round": round,
+    "int": int, "str": str, "bool": bool,
+}
+
+
+def is_bare_iso(expression: str) -> bool:
+    """Timer values as other modelers write them: P10D, 2026-03-02T09:00:00Z, R3/PT1H."""
+    text = expression.strip()
+    if ISO_DURATION.match(text) or (text.startswith("R") and "/" in text):
+        return True
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return "T" in text or "-" in text
+
+
+def evaluate(expression: str, data: dict):
+    """Evaluate one expression against task data with the domain functions; raise ExpressionError."""
+    if is_bare_iso(expression):
+        return expression.strip()
+    evaluator = EvalWithCompoundTypes(names=dict(data), functions=DOMAIN_FUNCTIONS)
+    try:
+        return evaluator.eval(expression)
+    except InvalidExpression as error:
+        raise ExpressionError(f"{type(error).__name__}: {error}") from None
+    except SyntaxError as error:
+        raise ExpressionError(f"not a valid expression: {error.msg}") from None
+    except (TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError) as error:
+        raise ExpressionError(f"{type(error).__name__}: {error}") from None
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """SpiffWorkflow's script environment, restricted: expressions through `evaluate`, services through the
+    runtime's handler table, and no scripts at all."""
+
+    def __init__(self, call_handler=None):
+        super().__init__({})
+        self._call_handler = call_handler
+
+    def evaluate(self, expression, context, external_context=None):
+        return evaluate(expression, {**context, **(external_context or {})})
+
+    def execute(self, script, context, external_context=None):
+        raise ScriptsNotAllowed("script tasks are not allowed; use a service task with a named handler")
+
+    def call_service(self, context, handler=None, **kwargs):
+        if self._call_handler is None:
+            raise ExpressionError("no service handlers are available here")
+        context.update(self._call_handler(handler, dict(context)) or {})
+
+
+def script_engine(call_handler=None) -> PythonScriptEngine:
+    return PythonScriptEngine(environment=RestrictedEnvironment(call_handler))
