@@ -8,6 +8,7 @@ export FLASK_APP := webapp
 
 run: $(VENV)/.installed assets
 	$(BIN)/flask db upgrade
+	$(BIN)/flask workflows deploy
 	$(BIN)/flask seed-demo
 	@echo "Serving on http://127.0.0.1:5000 (sign in as admin / demo-password; Ctrl+C stops it)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000

@@ -19,7 +19,6 @@ class Bundle:
     root_process_name: str
     diagrams: dict[str, str]  # file name -> XML text
     forms: dict[str, dict]  # form key -> JSON Schema
-    missing_forms: list[str] = field(default_factory=list)
 
     @property
     def hash(self) -> str:
@@ -82,7 +81,6 @@ class Library:
             root_process_name=self.process_names[process_id],
             diagrams={name: self.diagrams[name] for name in sorted(files)},
             forms={key: self.forms[key] for key in sorted(keys) if key in self.forms},
-            missing_forms=sorted(keys - set(self.forms)),
         )
 
 

@@ -28,6 +28,8 @@ def deploy_command(directory: Path):
             click.echo(str(problem), err=True)
         raise click.ClickException(f"Nothing deployed: {len(refused.problems)} problem(s).") from None
     db.session.commit()
+    if not results:
+        click.echo(f"No processes found in {directory}.")
     for result in results:
         state = "deployed as version" if result.created else "unchanged, current stored version"
         click.echo(f"{result.process_id}: {state} {result.version.id} ({result.version.bundle_hash[:12]})")

@@ -30,7 +30,7 @@ class HandlerServiceTask(ServiceTask):
         self.handler = handler
 
     def _execute(self, task):
-        task.workflow.script_engine.call_service(task, handler=self.handler)
+        task.workflow.script_engine.call_service(task, handler=self.handler, step=self.bpmn_id)
         return True
 
 

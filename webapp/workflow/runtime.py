@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from jsonschema import Draft202012Validator
 from sqlalchemy import delete, select, update
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
@@ -17,14 +16,18 @@ from webapp.audit.services import record_event
 from webapp.auth.roles import Role
 from webapp.columns import london_time, utc_now
 from webapp.database import begin_write
-from webapp.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from webapp.errors import Conflict, DomainError, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.service_handlers import SERVICE_HANDLERS
 from webapp.workflow.engine import SERIALIZER, dump_state, load_state, new_workflow
 from webapp.workflow.expressions import script_engine
+from webapp.workflow.forms import EMPTY_FORM, validate_submission
 from webapp.workflow.handlers import ServiceCall
 from webapp.workflow.models import OpenTask, TaskCompletion, WorkflowInstance
 from webapp.workflow.versions import current_version
+
+
+TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
 class WorkflowFailed(DomainError):
@@ -60,11 +63,9 @@ def _load(instance: WorkflowInstance) -> Loaded:
 
 
 def _attach_engine(workflow: BpmnWorkflow, instance: WorkflowInstance) -> None:
-    def call_handler(name: str, data: dict) -> dict | None:
-        handler = SERVICE_HANDLERS[name]
-        task = workflow.last_task
-        return handler.function(ServiceCall(instance.id, instance.subject_type, instance.subject_id,
-                                            task.task_spec.bpmn_id if task else "", data))
+    def call_handler(name: str, step: str, data: dict) -> dict | None:
+        return SERVICE_HANDLERS[name].function(
+            ServiceCall(instance.id, instance.subject_type, instance.subject_id, step, data))
 
     workflow.script_engine = script_engine(call_handler)
 
@@ -105,7 +106,7 @@ def _save(loaded: Loaded, now: datetime) -> None:
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
     due = [datetime.fromisoformat(event.value) for event in workflow.waiting_events()
-           if "Timer" in event.event_type and isinstance(event.value, str)]
+           if event.event_type in TIMER_EVENTS and isinstance(event.value, str)]
     return min(due) if due else None
 
 
@@ -157,27 +158,7 @@ def start_instance(process_id: str, subject_type: str, subject_id: int, data: di
 
 def form_schema(instance: WorkflowInstance, form_key: str | None) -> dict:
     """The JSON Schema of a form, from the instance's deployed bundle (never from the files on disk)."""
-    if form_key is None:
-        return {"type": "object", "properties": {}}
-    return instance.version.forms[form_key]
-
-
-def validate_submission(schema: dict, data: dict) -> dict:
-    """The submission restricted to the form's fields, or InvalidInput with a message per field."""
-    errors = {}
-    for error in sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path)):
-        field = error.path[0] if error.path else (error.params.get("required", [None])[0]
-                                                   if error.validator == "required" else "")
-        if error.validator == "required":
-            missing = set(error.validator_value) - set(data)
-            for name in sorted(missing):
-                title = schema.get("properties", {}).get(name, {}).get("title", name)
-                errors.setdefault(name, f"Enter {title[0].lower() + title[1:]}" if title else "This is required")
-            continue
-        errors.setdefault(str(field), schema.get("properties", {}).get(str(field), {}).get("errorMessage", error.message))
-    if errors:
-        raise InvalidInput("The step was not completed: check the answers", errors)
-    return {key: value for key, value in data.items() if key in schema.get("properties", {})}
+    return instance.version.forms[form_key] if form_key else EMPTY_FORM
 
 
 def _conflict_for(task_id: str, loaded: Loaded) -> Conflict:

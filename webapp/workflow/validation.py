@@ -104,8 +104,7 @@ class BundleValidator:
             except (UnsafeXml, etree.XMLSyntaxError):
                 continue
             for data in root.iterfind(".//bpmn:ioSpecification/*", NSMAP):
-                if data.get("name"):
-                    names.add(data.get("name"))
+                names.update(value for value in (data.get("id"), data.get("name")) if value)
         return names
 
     def run(self) -> list[Problem]:
@@ -115,8 +114,6 @@ class BundleValidator:
             if root is not None:
                 roots[file] = root
                 self._check_elements(file, root)
-        for key in self.bundle.missing_forms:
-            self.problems.append(Problem("forms", None, None, None, f"no form {key}.json for form key {key!r}"))
         for key, schema in self.bundle.forms.items():
             try:
                 Draft202012Validator.check_schema(schema)
@@ -196,6 +193,8 @@ class BundleValidator:
         form_key = el.get(CAMUNDA_FORM_KEY)
         if not form_key:
             self.problems.append(_problem(file, el, "the user task has no form key (camunda:formKey)"))
+        elif form_key not in self.bundle.forms:
+            self.problems.append(_problem(file, el, f"the form key {form_key!r} has no form (forms/{form_key}.json)"))
         groups = el.get(f"{CAMUNDA}candidateGroups")
         role_text = groups if groups else (lanes[bpmn_id].get("name") if bpmn_id in lanes else None)
         role = role_from_text(role_text)
