@@ -80,12 +80,9 @@ def _run_engine(workflow: BpmnWorkflow) -> None:
 def _explain(error: WorkflowException) -> str:
     task = getattr(error, "task", None)
     step = f" at {task.task_spec.bpmn_name or task.task_spec.bpmn_id}" if task is not None else ""
-    cause = getattr(error, "error_type", None)
-    detail = str(error).split("\n")[0]
-    inner = getattr(error, "exception", None)
-    if inner is not None and str(inner) not in detail:
-        detail = f"{detail}: {inner}"
-    return f"The process could not continue{step}: {detail}" + (f" ({cause})" if cause and cause not in detail else "")
+    cause = error.__cause__ or error.__context__  # the evaluator's own reason, in plain words
+    reason = f" ({cause})" if cause is not None else ""
+    return f"The process could not continue{step}: {str(error).splitlines()[0].strip()}{reason}"
 
 
 def _save(loaded: Loaded, now: datetime) -> None:

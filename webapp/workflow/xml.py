@@ -38,7 +38,8 @@ def local_name(element) -> str:
 
 
 def element_label(element) -> tuple[str | None, str | None]:
-    """The id and name of the nearest element that has an id, for messages."""
-    while element is not None and element.get("id") is None:
+    """The id and name of the nearest element with an id that a modeler shows (an event's definition has an id
+    too, but people select the event)."""
+    while element is not None and (element.get("id") is None or local_name(element).endswith("EventDefinition")):
         element = element.getparent()
     return (element.get("id"), element.get("name")) if element is not None else (None, None)
