@@ -18,6 +18,9 @@ def prepare_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL with NORMAL: a commit survives a crash of the app; only a power cut or OS crash can lose the
+        # last commits. Production runs on PostgreSQL (the production configuration insists on it).
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 

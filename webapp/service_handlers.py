@@ -8,10 +8,9 @@ from webapp.workflow.handlers import ServiceCall, ServiceHandler
 
 def record_milestone(call: ServiceCall) -> dict:
     """Write a milestone of the process to the audit trail of its subject."""
-    row = record_event("workflow.milestone", actor_label="workflow",
-                       detail={"instance_id": call.instance_id, "step": call.bpmn_id,
-                               "subject_type": call.subject_type, "subject_id": call.subject_id})
-    return {"milestone_recorded": row.id}
+    row_id = record_event("workflow.milestone", actor_label="workflow", subject=(call.subject_type, call.subject_id),
+                          detail={"instance_id": call.instance_id, "step": call.bpmn_id})
+    return {"milestone_recorded": row_id}
 
 
 SERVICE_HANDLERS: dict[str, ServiceHandler] = {

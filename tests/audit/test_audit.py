@@ -11,12 +11,12 @@ from webapp.auth.roles import Role
 def test_audit_rows_cannot_be_changed_or_removed(factory, db_session):
     user = factory.user(Role.SOCIAL_WORKER)
     db_session.commit()
-    row = record_event("test.event", actor=user, subject=user)
+    row = db_session.get(AuditEvent, record_event("test.event", actor=user, subject=user))
     row.action = "tampered"
     with pytest.raises(AuditRowImmutable):
         db_session.flush()
     db_session.rollback()
-    row = record_event("test.event", actor=user, subject=user)
+    row = db_session.get(AuditEvent, record_event("test.event", actor=user, subject=user))
     db_session.delete(row)
     with pytest.raises(AuditRowImmutable):
         db_session.flush()

@@ -75,7 +75,7 @@ def test_created_user_must_change_the_temporary_password(client, factory, db_ses
                                                     "new_password": "a much longer passphrase"})
     assert done.status_code == 302
     assert client.get("/").status_code == 200
-    actions = db_session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == user.id)).all()
+    actions = db_session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "users", AuditEvent.subject_id == user.id).order_by(AuditEvent.id)).all()
     assert actions == ["user.created", "auth.signed_in", "auth.password_changed"]
 
 

@@ -23,7 +23,8 @@ def committed_deployed(committed_db):
     return {result.process_id: result.version for result in results}
 
 
-def open_tasks(session, instance_id: int) -> dict[str, OpenTask]:
-    """The instance's open-task rows by step id."""
-    rows = session.scalars(select(OpenTask).where(OpenTask.instance_id == instance_id)).all()
+def open_tasks(session, instance_id: int) -> dict:
+    """The instance's open-task rows by step id, as plain rows (values, not live objects)."""
+    table = OpenTask.__table__
+    rows = session.execute(select(table).where(table.c.instance_id == instance_id)).all()
     return {row.bpmn_id: row for row in rows}

@@ -8,6 +8,7 @@ from webapp.auth.roles import Role
 from webapp.errors import Conflict
 from webapp.extensions import db
 from webapp.workflow import runtime
+from webapp.workflow.models import WorkflowInstance
 
 
 def _race(app, instance_id, attempts):
@@ -50,26 +51,26 @@ def racers(committed_factory):
 
 def test_same_task_at_the_same_moment_one_wins_the_other_is_told_who(app, committed_db, committed_deployed, racers):
     first, second, _ = racers
-    instance = runtime.start_instance("review_loop", "cases", 1, actor=first)
+    instance_id = runtime.start_instance("review_loop", "cases", 1, actor=first)
     committed_db.commit()
-    task_id = open_tasks(committed_db, instance.id)["record"].task_id
-    outcomes = _race(app, instance.id, [(task_id, {"visits": 1}, first.id), (task_id, {"visits": 2}, second.id)])
+    task_id = open_tasks(committed_db, instance_id)["record"].task_id
+    outcomes = _race(app, instance_id, [(task_id, {"visits": 1}, first.id), (task_id, {"visits": 2}, second.id)])
     assert sorted(outcomes.values(), key=len)[0] == "completed"
     loser = sorted(outcomes.values(), key=len)[1]
     assert loser.startswith("This step was completed by ") and ("First Worker" in loser or "Second Worker" in loser)
     committed_db.commit()  # end this connection's read snapshot (SQLite keeps one per transaction)
-    assert set(open_tasks(committed_db, instance.id)) == {"review"}
-    assert committed_db.get(type(instance), instance.id).state_version == 2
+    assert set(open_tasks(committed_db, instance_id)) == {"review"}
+    assert committed_db.get(WorkflowInstance, instance_id).state_version == 3
 
 
 def test_parallel_tasks_of_one_instance_at_the_same_moment_both_complete(app, committed_db, committed_deployed, racers):
     worker, _, manager = racers
-    instance = runtime.start_instance("parallel_checks", "cases", 1, actor=worker)
+    instance_id = runtime.start_instance("parallel_checks", "cases", 1, actor=worker)
     committed_db.commit()
-    tasks = open_tasks(committed_db, instance.id)
-    outcomes = _race(app, instance.id, [(tasks["see_child"].task_id, {"seen": True}, worker.id),
+    tasks = open_tasks(committed_db, instance_id)
+    outcomes = _race(app, instance_id, [(tasks["see_child"].task_id, {"seen": True}, worker.id),
                                         (tasks["check_records"].task_id, {"seen": True}, manager.id)])
     assert outcomes == {0: "completed", 1: "completed"}
     committed_db.commit()  # end this connection's read snapshot (SQLite keeps one per transaction)
-    assert set(open_tasks(committed_db, instance.id)) == {"conclude"}
-    assert committed_db.get(type(instance), instance.id).state_version == 3
+    assert set(open_tasks(committed_db, instance_id)) == {"conclude"}
+    assert committed_db.get(WorkflowInstance, instance_id).state_version == 4

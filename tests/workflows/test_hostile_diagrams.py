@@ -73,12 +73,12 @@ def test_huge_string_at_run_time_fails_harmlessly_with_a_clear_message(tmp_path,
     write(tmp_path, text.replace('sourceRef="step" targetRef="end"', 'sourceRef="step" targetRef="gate"'))
     deploy_directory(tmp_path)
     worker = factory.user(Role.SOCIAL_WORKER)
-    instance = runtime.start_instance("checked", "cases", 1, actor=worker)
+    instance_id = runtime.start_instance("checked", "cases", 1, actor=worker)
     db_session.commit()
-    step = db_session.scalar(select(OpenTask).where(OpenTask.instance_id == instance.id))
+    step = db_session.scalar(select(OpenTask).where(OpenTask.instance_id == instance_id))
     with pytest.raises(runtime.WorkflowFailed) as failed:
-        runtime.complete_task(instance.id, step.task_id, {"decision": "a"}, actor=worker)
+        runtime.complete_task(instance_id, step.task_id, {"decision": "a"}, actor=worker)
     assert "The process could not continue" in str(failed.value) and "IterableTooLong" in str(failed.value)
     db_session.rollback()
-    assert db_session.get(WorkflowInstance, instance.id).state_version == 1
-    assert db_session.scalar(select(OpenTask.bpmn_id).where(OpenTask.instance_id == instance.id)) == "step"
+    assert db_session.get(WorkflowInstance, instance_id).state_version == 2
+    assert db_session.scalar(select(OpenTask.bpmn_id).where(OpenTask.instance_id == instance_id)) == "step"

@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from webapp.audit.models import AuditEvent
 from webapp.auth.roles import Role
+from webapp.columns import utc_now
 from webapp.errors import PermissionDenied
 from webapp.extensions import db
 
@@ -20,6 +21,7 @@ class Origin:
 
 
 NO_ORIGIN = Origin()
+_INSERT = insert(AuditEvent.__table__)
 
 
 def record_event(
@@ -30,20 +32,22 @@ def record_event(
     subject=None,
     origin: Origin = NO_ORIGIN,
     detail: dict | None = None,
-) -> AuditEvent:
-    """Append one audit row; `subject` is any model instance with an id, or None."""
-    row = AuditEvent(
-        action=action,
-        actor_id=actor.id if actor is not None else None,
-        actor_label=actor.username if actor is not None else (actor_label or "anonymous")[:120],
-        subject_type=subject.__tablename__ if subject is not None else None,
-        subject_id=subject.id if subject is not None else None,
-        ip_address=origin.ip_address,
-        detail=detail or {},
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
+) -> int:
+    """Append one audit row and return its id. `subject` is a model instance with an id, or a
+    (table name, id) pair. A plain insert: audit rows are written on every step and never read back here."""
+    subject_type, subject_id = subject if isinstance(subject, tuple) else (
+        (subject.__tablename__, subject.id) if subject is not None else (None, None))
+    result = db.session.execute(_INSERT, {
+        "occurred_at": utc_now(),
+        "action": action,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_label": actor.username if actor is not None else (actor_label or "anonymous")[:120],
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "ip_address": origin.ip_address,
+        "detail": detail or {},
+    })
+    return result.inserted_primary_key[0]
 
 
 def count_events_since(action: str, since: datetime, *, actor_label: str | None = None,

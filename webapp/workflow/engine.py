@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -107,9 +106,8 @@ def dump_specs(spec, subprocess_specs) -> str:
     })
 
 
-@lru_cache(maxsize=64)
-def load_specs(version_id: int, specs_json: str):
-    """Spec objects of a deployed version, built once per process: versions never change once stored."""
+def load_specs(specs_json: str) -> tuple:
+    """Spec objects from a version's stored specs."""
     dct = json.loads(specs_json)
     return (SERIALIZER.from_dict(dct["spec"]),
             {name: SERIALIZER.from_dict(sub) for name, sub in dct["subprocess_specs"].items()})
@@ -120,19 +118,15 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     return json.dumps(SERIALIZER.to_dict(workflow), separators=(",", ":"))
 
 
-def load_state(state_json: str, serializer_version: str, version_id: int, specs_json: str) -> BpmnWorkflow:
-    """Rebuild a workflow from its state and its version's specs, migrating an older format first."""
+def load_state(state_json: str, serializer_version: str, specs: tuple, specs_json) -> BpmnWorkflow:
+    """Rebuild a workflow from its state and its version's spec objects; a state written by an older
+    serializer is migrated first, with the stored specs (`specs_json()`) it needs."""
     dct = json.loads(state_json)
     if serializer_version != SERIALIZER_VERSION:
-        specs = json.loads(specs_json)
-        full = {**dct, "spec": specs["spec"], "subprocess_specs": specs["subprocess_specs"],
+        stored = json.loads(specs_json())
+        full = {**dct, "spec": stored["spec"], "subprocess_specs": stored["subprocess_specs"],
                 SERIALIZER.VERSION_KEY: serializer_version}
         SERIALIZER.migrate(full)
         return SERIALIZER.from_dict(full)
-    spec, subprocess_specs = load_specs(version_id, specs_json)
+    spec, subprocess_specs = specs
     return SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
-
-
-def new_workflow(version_id: int, specs_json: str) -> BpmnWorkflow:
-    spec, subprocess_specs = load_specs(version_id, specs_json)
-    return BpmnWorkflow(spec, subprocess_specs)

@@ -20,10 +20,11 @@ class WorkflowVersion(db.Model):
     process_name: Mapped[str] = mapped_column(String(200))
     bundle_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # {file name: BPMN XML} and {form key: JSON Schema}, as deployed.
-    diagrams: Mapped[dict] = mapped_column(JSON)
+    diagrams: Mapped[dict] = mapped_column(JSON, deferred=True)
     forms: Mapped[dict] = mapped_column(JSON)
-    # SpiffWorkflow's serialized spec and subprocess specs, stored once per version (not per instance).
-    spec: Mapped[str] = mapped_column(Text)
+    # SpiffWorkflow's serialized spec and subprocess specs, stored once per version (not per instance);
+    # deferred: each process builds the spec objects once per version and keeps them (versions never change).
+    spec: Mapped[str] = mapped_column(Text, deferred=True)
     # What the runtime needs per user task, read from the diagram: {bpmn id: {"role": .., "form_key": ..}}.
     task_meta: Mapped[dict] = mapped_column(JSON)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

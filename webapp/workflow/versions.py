@@ -13,7 +13,7 @@ from webapp.errors import InvalidInput, NotFound
 from webapp.extensions import db
 from webapp.service_handlers import SERVICE_HANDLERS
 from webapp.workflow.bundles import Bundle, Library, read_library
-from webapp.workflow.engine import Parser, dump_specs
+from webapp.workflow.engine import Parser, dump_specs, load_specs
 from webapp.workflow.models import WorkflowInstance, WorkflowVersion
 from webapp.workflow.validation import Problem, validate_bundle
 from webapp.workflow.xml import UnsafeXml, parse_diagram
@@ -90,6 +90,39 @@ def deploy_directory(directory: Path) -> list[DeployResult]:
     if problems:
         raise DeployRefused(problems)
     return [deploy_bundle(bundle, library) for bundle, _, _ in checked.values()]
+
+
+@dataclass(frozen=True)
+class DeployedVersion:
+    """What running an instance needs of its version, built once per process: versions never change."""
+
+    id: int
+    process_id: str
+    task_meta: dict
+    forms: dict
+    specs: tuple  # SpiffWorkflow spec objects: (root spec, {name: subprocess spec})
+
+    def stored_specs(self) -> str:
+        return db.session.scalar(select(WorkflowVersion.spec).where(WorkflowVersion.id == self.id))
+
+
+_DEPLOYED: dict[int, DeployedVersion] = {}
+
+
+def deployed_version(version_id: int) -> DeployedVersion:
+    """The version's facts and spec objects, from this process's cache or the database."""
+    if version_id not in _DEPLOYED:
+        version = db.session.get(WorkflowVersion, version_id)
+        if len(_DEPLOYED) >= 64:
+            _DEPLOYED.pop(next(iter(_DEPLOYED)))
+        _DEPLOYED[version_id] = DeployedVersion(version.id, version.process_id, version.task_meta, version.forms,
+                                                load_specs(version.spec))
+    return _DEPLOYED[version_id]
+
+
+def forget_deployed_versions() -> None:
+    """Drop this process's cache (tests use it to prove a step needs nothing kept in memory)."""
+    _DEPLOYED.clear()
 
 
 def current_version(process_id: str) -> WorkflowVersion:
