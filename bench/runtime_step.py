@@ -101,6 +101,7 @@ def runtime_steps(steps: int, database_url: str) -> tuple[dict[int, float], int]
             task_id = db.session.scalar(select(OpenTask.task_id).where(OpenTask.instance_id == instance_id))
             actor = worker if step % 2 else manager
             db.session.commit()  # the step starts a transaction of its own, as a request does
+            assert actor.roles  # the signed-in user, loaded by the web layer before it calls the runtime
             started = time.perf_counter()
             runtime.complete_task(instance_id, task_id, answers(step), actor=actor)
             db.session.commit()

@@ -6,7 +6,6 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from webapp.errors import InvalidInput
 
-EMPTY_FORM = {"type": "object", "properties": {}}
 
 
 def _title(schema: dict, name: str) -> str:
@@ -32,11 +31,17 @@ def _message(error, field_schema: dict, name: str) -> str:
     }.get(error.validator, f"Check {title}")
 
 
-def validate_submission(schema: dict, data: dict) -> dict:
+def form_validator(schema: dict) -> Draft202012Validator:
+    """A validator for one form (build once per deployed form and keep it: forms never change)."""
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def validate_submission(validator: Draft202012Validator, data: dict) -> dict:
     """The answers restricted to the form's fields; InvalidInput with a message per field otherwise."""
+    schema = validator.schema
     properties = schema.get("properties", {})
     errors: dict[str, str] = {}
-    for error in Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(data):
+    for error in validator.iter_errors(data):
         if error.validator == "required":
             for name in error.validator_value:
                 if name not in error.instance:

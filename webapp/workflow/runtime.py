@@ -19,7 +19,7 @@ from webapp.errors import Conflict, DomainError, PermissionDenied
 from webapp.extensions import db
 from webapp.service_handlers import SERVICE_HANDLERS
 from webapp.workflow.expressions import script_engine
-from webapp.workflow.forms import EMPTY_FORM, validate_submission
+from webapp.workflow.forms import validate_submission
 from webapp.workflow.handlers import ServiceCall
 from webapp.workflow.models import OpenTask, TaskCompletion, WorkflowInstance
 from webapp.workflow.state import Loaded, insert_instance, lock_and_load, next_timer, refresh_open_tasks, save
@@ -76,11 +76,6 @@ def start_instance(process_id: str, subject_type: str, subject_id: int, data: di
     return loaded.instance_id
 
 
-def form_schema(version, form_key: str | None) -> dict:
-    """The JSON Schema of a form, from the version's deployed bundle (never from the files on disk)."""
-    return version.forms[form_key] if form_key else EMPTY_FORM
-
-
 def _conflict_for(task_id: str) -> Conflict:
     completion = db.session.execute(select(TaskCompletion.completed_by_label, TaskCompletion.completed_at)
                                     .where(TaskCompletion.task_id == task_id)).one_or_none()
@@ -108,7 +103,7 @@ def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: dat
     meta = loaded.task_meta(task)
     if meta.get("role") and not actor.has_role(Role(meta["role"])):
         raise PermissionDenied(f"This step is for a {Role(meta['role']).label.lower()}.")
-    task.data.update(validate_submission(form_schema(loaded.version, meta.get("form_key")), data))
+    task.data.update(validate_submission(loaded.version.form_validator(meta.get("form_key")), data))
     task.run()
     _run(loaded)
     save(loaded, now)

@@ -2,7 +2,7 @@
 from `workflows/` never makes an older version current over one deployed later (in the browser, say)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
@@ -14,6 +14,7 @@ from webapp.extensions import db
 from webapp.service_handlers import SERVICE_HANDLERS
 from webapp.workflow.bundles import Bundle, Library, read_library
 from webapp.workflow.engine import Parser, dump_specs, load_specs
+from webapp.workflow.forms import form_validator
 from webapp.workflow.models import WorkflowInstance, WorkflowVersion
 from webapp.workflow.validation import Problem, validate_bundle
 from webapp.workflow.xml import UnsafeXml, parse_diagram
@@ -101,11 +102,19 @@ class DeployedVersion:
     task_meta: dict
     forms: dict
     specs: tuple  # SpiffWorkflow spec objects: (root spec, {name: subprocess spec})
+    validators: dict = field(default_factory=dict)  # form key -> validator, built on first use
+
+    def form_validator(self, form_key: str | None):
+        """The validator of a form of this version's bundle (never the files on disk); no key, no fields."""
+        if form_key not in self.validators:
+            self.validators[form_key] = form_validator(self.forms[form_key] if form_key else EMPTY_FORM)
+        return self.validators[form_key]
 
     def stored_specs(self) -> str:
         return db.session.scalar(select(WorkflowVersion.spec).where(WorkflowVersion.id == self.id))
 
 
+EMPTY_FORM = {"type": "object", "properties": {}}
 _DEPLOYED: dict[int, DeployedVersion] = {}
 
 
