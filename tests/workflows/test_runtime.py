@@ -131,14 +131,14 @@ def test_call_activity_passes_only_declared_inputs_and_outputs(db_session, deplo
     prepare = open_tasks(db_session, instance_id)["prepare"]
     runtime.complete_task(instance_id, prepare.task_id, {"meeting_type": "review", "private_note_id": 12},
                           actor=people["sw"])
-    instance = _reloaded(db_session, instance_id)
+    _reloaded(db_session, instance_id)
     record = open_tasks(db_session, instance_id)["record_meeting"]
     assert record.role == "team_manager"
     loaded = lock_and_load(instance_id, lock=False).workflow
     child_task = loaded.get_task_from_id(UUID(record.task_id))
     assert child_task.data == {"meeting_type": "review"}  # nothing else of the case went in
     runtime.complete_task(instance_id, record.task_id, {"meeting_outcome": "continue"}, actor=people["tm"])
-    instance = _reloaded(db_session, instance_id)
+    _reloaded(db_session, instance_id)
     data = runtime.workflow_data(instance_id)
     assert data["meeting_outcome"] == "continue" and data["private_note_id"] == 12
     assert set(open_tasks(db_session, instance_id)) == {"after"}

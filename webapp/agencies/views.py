@@ -4,9 +4,7 @@ from flask_login import current_user, login_required
 
 from webapp.agencies.forms import AgencyForm
 from webapp.agencies.services import get_agency, list_agencies, save_agency
-from webapp.errors import InvalidInput
-from webapp.extensions import db
-from webapp.shell.forms import show_service_errors
+from webapp.shell.forms import submit
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("agencies", __name__, url_prefix="/admin/agencies")
@@ -24,15 +22,10 @@ def list_agencies_page():
 def edit_agency(agency_id: int | None):
     agency = get_agency(current_user, agency_id)
     form = AgencyForm(obj=agency)
-    if form.validate_on_submit():
-        try:
-            saved = save_agency(current_user, name=form.name.data, kind=form.kind.data, email=form.email.data,
-                                is_active=form.is_active.data, agency_id=agency_id, origin=request_origin())
-        except InvalidInput as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"{saved.name} saved", "success")
-            return redirect(url_for("agencies.list_agencies_page"))
+    saved = form.validate_on_submit() and submit(form, lambda: save_agency(
+        current_user, name=form.name.data, kind=form.kind.data, email=form.email.data,
+        is_active=form.is_active.data, agency_id=agency_id, origin=request_origin()))
+    if saved:
+        flash(f"{saved.name} saved", "success")
+        return redirect(url_for("agencies.list_agencies_page"))
     return render_template("agencies/form.html", form=form, agency=agency)

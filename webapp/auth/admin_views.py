@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from webapp.agencies.services import list_agencies
 from webapp.auth.forms import TeamForm, UserForm
@@ -14,7 +13,7 @@ from webapp.auth.user_admin import (
 )
 from webapp.errors import InvalidInput
 from webapp.extensions import db
-from webapp.shell.forms import show_service_errors
+from webapp.shell.forms import submit
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("auth_admin", __name__, url_prefix="/admin")
@@ -50,16 +49,12 @@ def users():
 @login_required
 def user_new():
     form = _user_form()
-    if form.validate_on_submit():
-        try:
-            user, password = create_user(_actor(), form.username.data, _details(form), origin=request_origin())
-        except InvalidInput as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
-            return render_template("auth/admin/temporary_password.html", user=user, password=password,
-                                   heading="User created")
+    created = form.validate_on_submit() and submit(
+        form, lambda: create_user(_actor(), form.username.data, _details(form), origin=request_origin()))
+    if created:
+        user, password = created
+        return render_template("auth/admin/temporary_password.html", user=user, password=password,
+                               heading="User created")
     return render_template("auth/admin/user_form.html", form=form, user=None)
 
 
@@ -73,17 +68,11 @@ def user_edit(user_id: int):
         form.roles.data = sorted(role.value for role in user.roles)
         form.team_id.data = str(user.team_id or "")
         form.agency_id.data = str(user.agency_id or "")
-    if form.validate_on_submit():
-        try:
-            update_user(_actor(), user.id, _details(form), origin=request_origin())
-        except InvalidInput as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Changes to {user.full_name} saved", "success")
-            return redirect(url_for("auth_admin.users"))
-    return render_template("auth/admin/user_form.html", form=form, user=user, action_form=FlaskForm())
+    if form.validate_on_submit() and submit(form, lambda: update_user(_actor(), user.id, _details(form),
+                                                                       origin=request_origin())):
+        flash(f"Changes to {user.full_name} saved", "success")
+        return redirect(url_for("auth_admin.users"))
+    return render_template("auth/admin/user_form.html", form=form, user=user)
 
 
 @blueprint.route("/users/<int:user_id>/<any(deactivate, reactivate):change>", methods=["POST"])
@@ -113,16 +102,11 @@ def user_reset_password(user_id: int):
 @login_required
 def teams():
     form = TeamForm()
-    if form.validate_on_submit():
-        try:
-            team = save_team(_actor(), form.name.data, origin=request_origin())
-        except InvalidInput as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Team {team.name} created", "success")
-            return redirect(url_for("auth_admin.teams"))
+    team = form.validate_on_submit() and submit(form, lambda: save_team(_actor(), form.name.data,
+                                                                        origin=request_origin()))
+    if team:
+        flash(f"Team {team.name} created", "success")
+        return redirect(url_for("auth_admin.teams"))
     return render_template("auth/admin/teams.html", teams=list_teams(_actor()), form=form)
 
 
@@ -131,14 +115,8 @@ def teams():
 def team_edit(team_id: int):
     team = get_team(_actor(), team_id)
     form = TeamForm(obj=team)
-    if form.validate_on_submit():
-        try:
-            save_team(_actor(), form.name.data, team_id=team.id, origin=request_origin())
-        except InvalidInput as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Team renamed", "success")
-            return redirect(url_for("auth_admin.teams"))
+    if form.validate_on_submit() and submit(form, lambda: save_team(_actor(), form.name.data, team_id=team.id,
+                                                                    origin=request_origin())):
+        flash("Team renamed", "success")
+        return redirect(url_for("auth_admin.teams"))
     return render_template("auth/admin/team_form.html", form=form, team=team)

@@ -50,7 +50,7 @@ def sign_out(user: User, *, origin: Origin, reason: str = "signed_out") -> None:
     record_event("auth.signed_out", actor=user, subject=user, origin=origin, detail={"reason": reason})
 
 
-def change_own_password(user: User, current_password: str, new_password: str, *, origin: Origin) -> None:
+def change_own_password(user: User, current_password: str, new_password: str, *, origin: Origin) -> User:
     """Replace the user's password after checking the current one; other sessions stop working."""
     errors = {}
     if not verify_password(user.password_hash, current_password):
@@ -66,3 +66,4 @@ def change_own_password(user: User, current_password: str, new_password: str, *,
     user.must_change_password = False
     user.session_epoch += 1
     record_event("auth.password_changed", actor=user, subject=user, origin=origin)
+    return user

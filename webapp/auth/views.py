@@ -10,9 +10,8 @@ from webapp.auth.forms import ChangePasswordForm, SignInForm
 from webapp.auth.models import User
 from webapp.auth.services import SignInRefused, change_own_password, sign_in as check_sign_in, sign_out as audit_sign_out
 from webapp.columns import utc_now
-from webapp.errors import InvalidInput
 from webapp.extensions import db
-from webapp.shell.forms import show_service_errors
+from webapp.shell.forms import submit
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("auth", __name__)
@@ -76,16 +75,10 @@ def sign_out():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            change_own_password(current_user._get_current_object(), form.current_password.data,
-                                form.new_password.data, origin=request_origin())
-        except InvalidInput as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # the session epoch moved on: keep this one
-            flash("Your password has been changed", "success")
-            return redirect(url_for("shell.home"))
+    user = current_user._get_current_object()
+    if form.validate_on_submit() and submit(form, lambda: change_own_password(
+            user, form.current_password.data, form.new_password.data, origin=request_origin())):
+        login_user(user)  # the session epoch moved on: keep this session, end the others
+        flash("Your password has been changed", "success")
+        return redirect(url_for("shell.home"))
     return render_template("auth/change_password.html", form=form)
