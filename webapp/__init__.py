@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.audit.views import blueprint as audit_blueprint
     from webapp.auth.admin_views import blueprint as auth_admin_blueprint
     from webapp.auth.views import blueprint as auth_blueprint
+    from webapp.cases.views import blueprint as cases_blueprint
     from webapp.cli import register_commands
     from webapp.shell.security import register_security
     from webapp.shell.views import blueprint as shell_blueprint, register_error_pages
@@ -81,5 +82,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(auth_admin_blueprint)
     app.register_blueprint(agencies_blueprint)
+    app.register_blueprint(cases_blueprint)
     app.register_blueprint(audit_blueprint)
     register_commands(app)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from webapp.audit.services import record_event
+from webapp.cases import handlers as cases
+from webapp.cases.models import Stage
 from webapp.workflow.handlers import ServiceCall, ServiceHandler
 
 
@@ -16,4 +18,10 @@ def record_milestone(call: ServiceCall) -> dict:
 SERVICE_HANDLERS: dict[str, ServiceHandler] = {
     "record_milestone": ServiceHandler(record_milestone, frozenset({"milestone_recorded"}),
                                        "Records a milestone in the audit trail"),
+    "set_case_stage": ServiceHandler(cases.set_case_stage, description="Moves the case to a stage",
+                                     properties={"stage": frozenset(stage.value for stage in Stage)}),
+    "allocate_case": ServiceHandler(cases.allocate_case,
+                                    description="Allocates the social worker chosen (allocated_worker_id)"),
+    "notify_gp": ServiceHandler(cases.notify_gp, description="Queues a notification to the child's GP practice",
+                                properties={"milestone": frozenset(cases.GP_MILESTONES)}),
 }

@@ -62,3 +62,47 @@ def sign_out(ui: Ui) -> None:
 
 def error_summary(ui: Ui) -> str:
     return ui.page.locator(".govuk-error-summary").inner_text()
+
+
+def fill(ui: Ui, answers: dict) -> None:
+    """Fill a service form by field name: text, dates ("2026-03-02"), yes/no (True/False), choices, selects."""
+    page = ui.page
+    for name, value in answers.items():
+        if page.locator(f"#{name}-day").count():
+            year, month, day = value.split("-")
+            page.locator(f"#{name}-day").fill(str(int(day)))
+            page.locator(f"#{name}-month").fill(str(int(month)))
+            page.locator(f"#{name}-year").fill(year)
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        choice = page.locator(f"input[name='{name}'][value='{text}']")
+        if choice.count():
+            choice.check()
+        elif page.locator(f"select#{name}").count():
+            page.locator(f"select#{name}").select_option(label=text) if not text.isdigit() else \
+                page.locator(f"select#{name}").select_option(value=text)
+        else:
+            page.locator(f"#{name}").fill(text)
+
+
+def record_referral(ui: Ui, answers: dict) -> None:
+    ui.click("New referral", role="link")
+    fill(ui, answers)
+    ui.click("Record the referral")
+
+
+def open_my_task(ui: Ui, reference: str, step: str) -> None:
+    """From 'My tasks', open a step of one case."""
+    ui.click("My tasks", role="link")
+    ui.click(f"{step} for case {reference}", role="link")
+
+
+def complete_step(ui: Ui, reference: str, step: str, answers: dict, *, add_rows: dict | None = None) -> None:
+    """Open the step from 'My tasks', add rows to repeating groups (without JavaScript's help), fill, complete."""
+    open_my_task(ui, reference, step)
+    for label, count in (add_rows or {}).items():
+        for _ in range(count):
+            ui.click(label)
+    fill(ui, answers)
+    ui.click("Complete this step")
+    expect(ui.page.get_by_text(f"'{step}' completed")).to_be_visible()

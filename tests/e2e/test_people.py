@@ -7,8 +7,11 @@ from tests.e2e.steps import error_summary, sign_in, sign_out
 from webapp.auth.roles import Role
 from webapp.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
-ADMIN_NAVIGATION = ["Home", "Users", "Teams", "Agencies", "Audit trail"]
-EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {Role.ADMINISTRATOR: ADMIN_NAVIGATION}
+CASEWORK = ["Home", "My tasks", "Cases", "New referral"]
+EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {
+    Role.ADMINISTRATOR: ["Home", "Users", "Teams", "Agencies", "Audit trail"],
+    Role.SOCIAL_WORKER: CASEWORK, Role.TEAM_MANAGER: CASEWORK, Role.SENIOR_MANAGER: ["Home", "Cases"],
+}
 
 
 def test_every_demo_user_signs_in_and_sees_the_navigation_of_their_role(ui, committed_db):

@@ -20,9 +20,13 @@ class NavItem:
 
 
 _ADMIN = frozenset({Role.ADMINISTRATOR})
+_CASEWORK = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
 
 NAVIGATION = (
     NavItem("Home", "shell.home", "shell.home"),
+    NavItem("My tasks", "cases.tasks", "cases.tasks", _CASEWORK),
+    NavItem("Cases", "cases.case_list", "cases.case", _CASEWORK | {Role.SENIOR_MANAGER}),
+    NavItem("New referral", "cases.new_referral", "cases.new_referral", _CASEWORK),
     NavItem("Users", "auth_admin.users", "auth_admin.user", _ADMIN),
     NavItem("Teams", "auth_admin.teams", "auth_admin.team", _ADMIN),
     NavItem("Agencies", "agencies.list_agencies_page", "agencies.", _ADMIN),

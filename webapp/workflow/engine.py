@@ -22,14 +22,16 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 
 
 class HandlerServiceTask(ServiceTask):
-    """A service task that runs one named handler from the runtime's table (`camunda:topic`)."""
+    """A service task that runs one named handler from the runtime's table (`camunda:topic`), with the
+    task's `camunda:properties` as its settings."""
 
     def __init__(self, wf_spec, bpmn_id, handler=None, **kwargs):
         super().__init__(wf_spec, bpmn_id, **kwargs)
         self.handler = handler
 
     def _execute(self, task):
-        task.workflow.script_engine.call_service(task, handler=self.handler, step=self.bpmn_id)
+        task.workflow.script_engine.call_service(task, handler=self.handler, step=self.bpmn_id,
+                                                 properties=dict(getattr(self, "extensions", {}) or {}))
         return True
 
 

@@ -99,10 +99,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     def execute(self, script, context, external_context=None):
         raise ScriptsNotAllowed("script tasks are not allowed; use a service task with a named handler")
 
-    def call_service(self, context, handler=None, step=None, **kwargs):
+    def call_service(self, context, handler=None, step=None, properties=None, **kwargs):
         if self._call_handler is None:
             raise ExpressionError("no service handlers are available here")
-        context.update(self._call_handler(handler, step, dict(context)) or {})
+        context.update(self._call_handler(handler, step, properties or {}, dict(context)) or {})
 
 
 def script_engine(call_handler=None) -> PythonScriptEngine:

@@ -36,19 +36,40 @@ def form_validator(schema: dict) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
+def _required_message(field_schema: dict, name: str) -> str:
+    chosen = any(k in field_schema for k in ("enum", "oneOf", "x-choices")) or field_schema.get("type") in {
+        "boolean", "array"}
+    return f"{'Select' if chosen else 'Enter'} {_title(field_schema, name)}"
+
+
+def _field_schema(schema: dict, path: list) -> dict:
+    """The schema of the field at a path such as ["members", 0, "name"]."""
+    for part in path:
+        schema = schema.get("items", {}) if isinstance(part, int) else schema.get("properties", {}).get(part, {})
+    return schema
+
+
 def validate_submission(validator: Draft202012Validator, data: dict) -> dict:
-    """The answers restricted to the form's fields; InvalidInput with a message per field otherwise."""
+    """The answers restricted to the form's fields; InvalidInput otherwise, with a message per field keyed by
+    its path joined with '-' (members-0-name), as forms name their fields."""
     schema = validator.schema
-    properties = schema.get("properties", {})
     errors: dict[str, str] = {}
     for error in validator.iter_errors(data):
+        path = list(error.absolute_path)
         if error.validator == "required":
             for name in error.validator_value:
                 if name not in error.instance:
-                    errors.setdefault(name, f"Enter {_title(properties.get(name, {}), name)}")
-        else:
-            name = str(error.path[0]) if error.path else ""
-            errors.setdefault(name, _message(error, properties.get(name, {}), name))
+                    key = "-".join(str(p) for p in [*path, name])
+                    errors.setdefault(key, _required_message(_field_schema(schema, [*path, name]), name))
+        elif path:
+            key = "-".join(str(p) for p in path)
+            errors.setdefault(key, _message(error, _field_schema(schema, path), str(path[-1])))
     if errors:
         raise InvalidInput("The step was not completed: check the answers", errors)
-    return {key: value for key, value in data.items() if key in properties}
+    return {key: value for key, value in data.items() if key in schema.get("properties", {})}
+
+
+def workflow_fields(schema: dict) -> list[str]:
+    """The answers that go into workflow data (decisions, flags, dates, ids): `x-workflow-data` lists them.
+    Everything else (narrative, lists that grow) stays in domain tables, keeping workflow state small."""
+    return schema.get("x-workflow-data", list(schema.get("properties", {})))

@@ -2,19 +2,21 @@
 webapp/service_handlers.py, the one place where the runtime calls back into domain code."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 
 @dataclass(frozen=True)
 class ServiceCall:
-    """What a handler is told: which instance and subject, the step, and a copy of the workflow data."""
+    """What a handler is told: which instance and subject, the step, a copy of the workflow data, and the
+    step's settings (`camunda:properties`, for example the stage a case moves to)."""
 
     instance_id: int
     subject_type: str
     subject_id: int
     bpmn_id: str
     data: dict
+    properties: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -24,3 +26,5 @@ class ServiceHandler:
     function: Callable[[ServiceCall], dict | None]
     outputs: frozenset[str] = frozenset()
     description: str = ""
+    # The settings a diagram must give the step, each with the values allowed (None: any value).
+    properties: dict[str, frozenset[str] | None] = field(default_factory=dict)

@@ -19,7 +19,7 @@ from webapp.errors import Conflict, DomainError, PermissionDenied
 from webapp.extensions import db
 from webapp.service_handlers import SERVICE_HANDLERS
 from webapp.workflow.expressions import script_engine
-from webapp.workflow.forms import validate_submission
+from webapp.workflow.forms import validate_submission, workflow_fields
 from webapp.workflow.handlers import ServiceCall
 from webapp.workflow.models import OpenTask, TaskCompletion, WorkflowInstance
 from webapp.workflow.state import Loaded, insert_instance, lock_and_load, next_timer, refresh_open_tasks, save
@@ -38,9 +38,9 @@ class WorkflowFailed(DomainError):
 def _run(loaded: Loaded) -> None:
     """Run the engine to the next wait, with service tasks dispatched to the handler table."""
 
-    def call_handler(name: str, step: str, data: dict) -> dict | None:
+    def call_handler(name: str, step: str, properties: dict, data: dict) -> dict | None:
         return SERVICE_HANDLERS[name].function(
-            ServiceCall(loaded.instance_id, loaded.subject_type, loaded.subject_id, step, data))
+            ServiceCall(loaded.instance_id, loaded.subject_type, loaded.subject_id, step, data, properties))
 
     loaded.workflow.script_engine = script_engine(call_handler)
     try:
@@ -76,7 +76,7 @@ def start_instance(process_id: str, subject_type: str, subject_id: int, data: di
     return loaded.instance_id
 
 
-def _conflict_for(task_id: str) -> Conflict:
+def explain_missing_task(task_id: str) -> Conflict:
     completion = db.session.execute(select(TaskCompletion.completed_by_label, TaskCompletion.completed_at)
                                     .where(TaskCompletion.task_id == task_id)).one_or_none()
     if completion is not None:
@@ -86,8 +86,9 @@ def _conflict_for(task_id: str) -> Conflict:
                     "Reload the page to see where the work is now.")
 
 
-def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: datetime | None = None) -> None:
-    """Complete a READY user task with validated answers and run to the next wait.
+def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: datetime | None = None) -> dict:
+    """Complete a READY user task with validated answers and run to the next wait; returns the answers (the
+    form's fields only) for the caller to keep. Only the form's `x-workflow-data` fields enter workflow data.
 
     The instance is locked before its state is read, so a step always starts from the latest state: a
     parallel branch or a timer completed meanwhile is simply part of it. Only the same task done meanwhile
@@ -99,11 +100,13 @@ def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: dat
     except (ValueError, TaskNotFoundException):
         task = None
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
-        raise _conflict_for(task_id)
+        raise explain_missing_task(task_id)
     meta = loaded.task_meta(task)
     if meta.get("role") and not actor.has_role(Role(meta["role"])):
         raise PermissionDenied(f"This step is for a {Role(meta['role']).label.lower()}.")
-    task.data.update(validate_submission(loaded.version.form_validator(meta.get("form_key")), data))
+    validator = loaded.version.form_validator(meta.get("form_key"))
+    answers = validate_submission(validator, data)
+    task.data.update({name: answers[name] for name in workflow_fields(validator.schema) if name in answers})
     task.run()
     _run(loaded)
     save(loaded, now)
@@ -112,6 +115,7 @@ def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: dat
         "completed_by_id": actor.id, "completed_by_label": actor.full_name, "completed_at": now})
     record_event("workflow.task_completed", actor=actor, subject=("workflow_instances", instance_id),
                  detail={"step": task.task_spec.bpmn_id})
+    return answers
 
 
 def fire_due_timers(instance_id: int, *, now: datetime | None = None) -> None:
@@ -122,6 +126,17 @@ def fire_due_timers(instance_id: int, *, now: datetime | None = None) -> None:
     _run(loaded)
     save(loaded, now)
     record_event("workflow.timers_fired", actor_label="worker", subject=("workflow_instances", instance_id))
+
+
+def step_form(instance_id: int, form_key: str | None) -> dict:
+    """The JSON Schema of a step's form, from the instance's deployed version (never the files on disk)."""
+    version_id = db.session.scalar(select(WorkflowInstance.version_id).where(WorkflowInstance.id == instance_id))
+    return deployed_version(version_id).form_validator(form_key).schema
+
+
+def process_form(process_id: str, form_key: str) -> dict:
+    """A form of the current version of a process (the form a new instance will use first)."""
+    return deployed_version(current_version(process_id).id).form_validator(form_key).schema
 
 
 def due_instance_ids(now: datetime, limit: int = 100) -> list[int]:

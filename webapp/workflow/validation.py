@@ -15,6 +15,7 @@ from webapp.auth.roles import role_from_text
 from webapp.workflow.bundles import CAMUNDA_FORM_KEY, Bundle, Library
 from webapp.workflow.engine import Parser
 from webapp.workflow.expressions import DOMAIN_FUNCTIONS, is_bare_iso
+from webapp.workflow.forms import workflow_fields
 from webapp.workflow.xml import NSMAP, UnsafeXml, element_label, local_name, parse_diagram
 
 CAMUNDA = f"{{{NSMAP['camunda']}}}"
@@ -96,7 +97,7 @@ class BundleValidator:
         self.known_names = self._known_names()
 
     def _known_names(self) -> set[str]:
-        names = {name for schema in self.bundle.forms.values() for name in schema.get("properties", {})}
+        names = {name for schema in self.bundle.forms.values() for name in workflow_fields(schema)}
         names |= {name for handler in self.handlers.values() for name in handler.outputs}
         for text in self.bundle.diagrams.values():
             try:
@@ -217,6 +218,14 @@ class BundleValidator:
         elif topic not in self.handlers:
             self.problems.append(_problem(file, el, f"{topic!r} is not a known handler; known: "
                                                     f"{', '.join(sorted(self.handlers))}"))
+        else:
+            given = {p.get("name"): p.get("value") for p in el.iterfind(".//camunda:property", NSMAP)}
+            for name, allowed in self.handlers[topic].properties.items():
+                if name not in given:
+                    self.problems.append(_problem(file, el, f"the handler {topic!r} needs the property {name!r}"))
+                elif allowed is not None and given[name] not in allowed:
+                    self.problems.append(_problem(file, el, f"{given[name]!r} is not a {name} {topic!r} knows; "
+                                                            f"choose one of {', '.join(sorted(allowed))}"))
 
     def _check_call_activity(self, file, el) -> None:
         called = el.get("calledElement")

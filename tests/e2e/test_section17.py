@@ -1,0 +1,104 @@
+"""The Section 17 lifecycle in a real browser, from referral to closure, on the real diagram."""
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.cases.builders import open_case, referral_answers
+from tests.e2e.steps import complete_step, fill, record_referral, sign_in, sign_out
+from webapp.agencies.models import Agency, AgencyKind
+from webapp.auth.models import User
+from webapp.cases.models import Case, Child, StepRecord
+from webapp.config import PROJECT_ROOT
+from webapp.demo import DEMO_PASSWORD, seed_demo
+from webapp.mail.models import OutboxMessage
+from webapp.workflow.versions import deploy_directory
+
+
+def test_referral_to_closure_with_a_linked_household(ui, committed_db):
+    deploy_directory(PROJECT_ROOT / "workflows")
+    seed_demo(committed_db)
+    gp = committed_db.scalar(select(Agency).where(Agency.kind == AgencyKind.GP_PRACTICE.value))
+    sw1 = committed_db.scalar(select(User).where(User.username == "sw1"))
+    older = open_case(sw1, referral_answers("Mia", "Sampleton", "HG2 7ZZ", gp_id=gp.id))
+    committed_db.commit()
+    page = ui.page
+
+    sign_in(ui, "sw1", DEMO_PASSWORD)
+    record_referral(ui, {
+        "child_given_names": "Baby", "child_family_name": "Sampleton", "child_date_of_birth": "2026-02-20",
+        "address": "4 Sample Row, Harrogate", "postcode": "hg2 7zz",
+        "household_members-0-full_name": "Jo Sampleton", "household_members-0-relationship": "mother",
+        "household_members-0-has_parental_responsibility": True,
+        "referrer_name": "Demo Midwife", "referrer_contact": "mw1@example.org",
+        "concern_what": "Mother not attending appointments", "parental_substance_use": "yes",
+        "parental_substance_use_details": "Reports of drinking", "domestic_abuse": "not_known",
+        "parental_conflict": "no", "parental_mental_health": "no", "child_safe_now": True,
+        "immediate_protection_needed": False, "gp_practice_id": str(gp.id), "parents_aware": True,
+        "parents_consent": True,
+    })
+    expect(page.get_by_role("heading", level=1)).to_contain_text("part of a household we know?")
+    page.get_by_label("Link to the household at 1 Demo Street, Harrogate").check()
+    ui.click("Record the referral")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Baby Sampleton")
+    reference = page.locator(".govuk-caption-l").inner_text().split(" ")[1]
+    expect(page.get_by_text(f"case {older.reference}")).to_be_visible()
+    sign_out(ui)
+
+    sign_in(ui, "tm1", DEMO_PASSWORD)
+    complete_step(ui, reference, "Decide on the referral", {
+        "decision": "section17_assessment", "allocated_worker_id": "Demo Social Worker One",
+        "decision_reasons": "Unborn-to-newborn risk with parental alcohol use", "referrer_acknowledged": True,
+        "acknowledgement_on": "2026-03-02"})
+    sign_out(ui)
+
+    sign_in(ui, "sw1", DEMO_PASSWORD)
+    complete_step(ui, reference, "Carry out the assessment", {
+        "agency_requests-0-agency_id": str(gp.id), "agency_requests-0-requested_on": "2026-03-03",
+        "child_seen": True, "seen_on": "2026-03-04", "seen_alone": False,
+        "child_wishes_and_feelings": "Too young to say; observed settled with mother",
+        "findings": "Needs support around alcohol use and safer sleep"})
+    complete_step(ui, reference, "Hold the multi-agency meeting", {
+        "held_on": "2026-03-10", "attendees": "GP, health visitor, midwife", "summary": "Agreed a plan is needed"})
+    sign_out(ui)
+
+    sign_in(ui, "tm1", DEMO_PASSWORD)
+    complete_step(ui, reference, "Review the assessment", {"assessment_agreed": True})
+    complete_step(ui, reference, "Decide the assessment outcome", {
+        "outcome": "cin_plan", "outcome_reasons": "Needs met best through a plan"})
+    sign_out(ui)
+
+    sign_in(ui, "sw1", DEMO_PASSWORD)
+    complete_step(ui, reference, "Write the child in need plan", {
+        "needs_and_worries": "Parental alcohol use", "outcomes-0-outcome": "Baby sleeps safely every night",
+        "actions-0-action": "Safer sleep visit", "actions-0-owner": "Health visitor", "actions-0-due_on": "2026-03-20",
+        "actions-1-action": "Alcohol service referral", "actions-1-owner": "Social worker",
+        "actions-1-due_on": "2026-03-27", "contingency": "Strategy discussion if drinking continues",
+        "visiting_frequency": "fortnightly", "lead_practitioner": "Demo Social Worker One"},
+        add_rows={"Add another action": 1})
+    complete_step(ui, reference, "Record the child in need review", {
+        "review_held_on": "2026-04-15", "progress": "Safer sleep in place", "review_decision": "continue"})
+    complete_step(ui, reference, "Record the child in need review", {
+        "review_held_on": "2026-05-27", "progress": "Outcomes met", "review_decision": "close",
+        "closure_summary": "Family engaging with universal services"})
+
+    ui.click(reference, role="link") if page.get_by_role("link", name=reference).count() else None
+    expect(page.locator(".govuk-caption-l")).to_contain_text("Closed")
+    history = page.locator(".app-history h3").all_inner_texts()
+    assert history == ["Record the child in need review", "Record the child in need review",
+                       "Write the child in need plan", "Decide the assessment outcome", "Review the assessment",
+                       "Hold the multi-agency meeting", "Carry out the assessment", "Decide on the referral",
+                       "Record the referral"]
+    expect(page.get_by_text("Action 2: Action: Alcohol service referral")).to_be_visible()
+    expect(page.get_by_text(f"case {older.reference}")).to_be_visible()
+
+    committed_db.commit()
+    case = committed_db.scalar(select(Case).join(Child).where(Child.given_names == "Baby"))
+    assert case.child.household_id == older.child.household_id
+    subjects = committed_db.scalars(select(OutboxMessage.subject).where(OutboxMessage.case_id == case.id)
+                                    .order_by(OutboxMessage.id)).all()
+    assert subjects == [f"Section 17 assessment started: case {reference}",
+                        f"Section 17 assessment outcome: case {reference}",
+                        f"Child in need plan agreed: case {reference}",
+                        f"Child in need case closed: case {reference}"]
+    assert committed_db.scalar(select(StepRecord).where(StepRecord.case_id == case.id,
+                                                        StepRecord.bpmn_id == "cin_plan")).answers["actions"][1][
+        "action"] == "Alcohol service referral"

@@ -1,0 +1,55 @@
+"""Choices that forms take from the service (`"x-choices": "<name>"` in a form's JSON Schema)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from webapp.agencies.models import Agency, AgencyKind
+from webapp.auth.models import User, UserRole
+from webapp.auth.roles import Role
+from webapp.extensions import db
+
+
+def choice_provider(team_id: int | None):
+    """A provider for one team's forms: name -> [(value, label)]."""
+
+    def provide(name: str) -> list[tuple[str, str]]:
+        if name == "team_social_workers":
+            workers = db.session.scalars(
+                select(User).join(UserRole).where(User.team_id == team_id, User.is_active.is_(True),
+                                                  UserRole.role == Role.SOCIAL_WORKER.value).order_by(User.full_name))
+            return [(str(user.id), user.full_name) for user in workers]
+        agencies = db.session.scalars(select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name)).all()
+        if name == "gp_practices":
+            return [(str(a.id), a.name) for a in agencies if a.kind == AgencyKind.GP_PRACTICE.value]
+        if name == "other_agencies":
+            return [(str(a.id), f"{a.name} ({a.kind_label})") for a in agencies if a.kind != AgencyKind.GP_PRACTICE.value]
+        if name == "agencies":
+            return [(str(a.id), a.name) for a in agencies]
+        raise KeyError(f"no choices called {name!r}")
+
+    return provide
+
+
+def check_choices(schema: dict, answers: dict, provide) -> dict[str, str]:
+    """Errors for answers outside the service's choices (a worker who left the team, an agency closed)."""
+    errors = {}
+
+    def check(prop: dict, value, key: str):
+        if "x-choices" in prop and str(value) not in {v for v, _ in provide(prop["x-choices"])}:
+            errors[key] = f"Select {prop.get('title', key).lower()} from the list"
+
+    for key, prop in schema.get("properties", {}).items():
+        value = answers.get(key)
+        if value is None:
+            continue
+        if prop.get("type") == "array" and prop.get("items", {}).get("type") == "object":
+            for index, row in enumerate(value):
+                for sub_key, sub_prop in prop["items"].get("properties", {}).items():
+                    if sub_key in row:
+                        check(sub_prop, row[sub_key], f"{key}-{index}-{sub_key}")
+        elif prop.get("type") == "array":
+            for item in value:
+                check(prop.get("items", {}), item, key)
+        else:
+            check(prop, value, key)
+    return errors

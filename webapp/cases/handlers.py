@@ -1,0 +1,73 @@
+"""What the Section 17 diagram asks of the case record: move its stage, allocate the worker, tell the GP."""
+from __future__ import annotations
+
+from webapp.agencies.models import Agency, AgencyKind
+from webapp.audit.services import record_event
+from webapp.auth.models import User
+from webapp.auth.roles import Role
+from webapp.cases.models import Case, CaseAgency, Stage
+from webapp.columns import utc_now
+from webapp.extensions import db
+from webapp.mail.services import queue_message
+from webapp.workflow.handlers import ServiceCall
+
+GP_MILESTONES = {
+    "assessment_started": ("Section 17 assessment started", "A Section 17 child in need assessment has started."),
+    "assessment_outcome": ("Section 17 assessment outcome", "The Section 17 assessment has concluded. Outcome: {outcome}."),
+    "cin_plan": ("Child in need plan agreed", "A child in need plan has been agreed."),
+    "closure": ("Child in need case closed", "Children's social care has closed its child in need work."),
+}
+OUTCOME_LABELS = {"no_further_action": "no further action", "early_help": "step down to early help",
+                  "cin_plan": "child in need plan", "strategy_discussion": "strategy discussion (child protection)"}
+
+
+def _case(call: ServiceCall) -> Case:
+    return db.session.get(Case, call.subject_id)
+
+
+def set_case_stage(call: ServiceCall) -> None:
+    """Move the case to the stage the step names; closing stages record when the work ended."""
+    case = _case(call)
+    case.stage = call.properties["stage"]
+    if case.stage in {Stage.CLOSED.value, Stage.CHILD_PROTECTION.value}:
+        case.closed_at = utc_now()
+    record_event("case.stage_changed", actor_label="workflow", subject=case, detail={"stage": case.stage})
+
+
+def allocate_case(call: ServiceCall) -> None:
+    """Allocate the social worker the team manager chose (checked again here: a stale choice fails clearly)."""
+    case = _case(call)
+    worker = db.session.get(User, call.data["allocated_worker_id"])
+    if worker is None or not worker.is_active or worker.team_id != case.team_id or not worker.has_role(Role.SOCIAL_WORKER):
+        raise ValueError("the chosen social worker is not an active social worker of the case's team")
+    case.allocated_worker_id = worker.id
+    record_event("case.allocated", actor_label="workflow", subject=case, detail={"worker_id": worker.id})
+
+
+def notify_gp(call: ServiceCall) -> dict:
+    """Queue a notification to the child's GP practice; the subject carries the case reference only."""
+    case = _case(call)
+    gp = db.session.scalars(db.select(Agency).join(CaseAgency, CaseAgency.agency_id == Agency.id)
+                            .where(CaseAgency.case_id == case.id, Agency.kind == AgencyKind.GP_PRACTICE.value)).first()
+    milestone = call.properties["milestone"]
+    if gp is None or not gp.email:
+        record_event("case.gp_not_notified", actor_label="workflow", subject=case,
+                     detail={"milestone": milestone, "reason": "no GP practice with an e-mail address on the case"})
+        return {}
+    title, text = GP_MILESTONES[milestone]
+    child = case.child
+    born = child.date_of_birth.strftime("%-d %B %Y") if child.date_of_birth else (
+        f"expected {child.expected_delivery_on.strftime('%-d %B %Y')}" if child.expected_delivery_on else "not known")
+    body = "\n".join([
+        f"Dear colleagues at {gp.name},", "",
+        text.format(outcome=OUTCOME_LABELS.get(call.data.get("outcome"), "recorded")), "",
+        f"Case reference: {case.reference}",
+        f"Child: {child.full_name}, born {born}",
+        f"Allocated social worker: {case.allocated_worker.full_name if case.allocated_worker else 'not yet allocated'}",
+        "", "Please add this to the child's record, and contact the allocated social worker if you hold information",
+        "about the child or family that may help.", "",
+        "OFFICIAL-SENSITIVE", "This message is for the GP practice's safeguarding lead.",
+    ])
+    queue_message("gp_notification", gp.email, f"{title}: case {case.reference}", body, case_id=case.id,
+                  agency_id=gp.id)
+    return {}

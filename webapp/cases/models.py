@@ -1,0 +1,162 @@
+"""Children, their households, cases, the agencies involved, and the record of every completed step."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.columns import UTCDateTime, utc_now
+from webapp.extensions import db
+
+
+class Stage(str, enum.Enum):
+    REFERRAL = "referral"
+    ASSESSMENT = "assessment"
+    CIN_PLAN = "cin_plan"
+    CLOSED = "closed"
+    CHILD_PROTECTION = "child_protection"
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self]
+
+
+STAGE_LABELS = {
+    Stage.REFERRAL: "Referral",
+    Stage.ASSESSMENT: "Section 17 assessment",
+    Stage.CIN_PLAN: "Child in need plan",
+    Stage.CLOSED: "Closed",
+    Stage.CHILD_PROTECTION: "Handed to child protection",
+}
+
+
+class Household(db.Model):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    children: Mapped[list[Child]] = relationship(back_populates="household", order_by="Child.id")
+    members: Mapped[list[HouseholdMember]] = relationship(back_populates="household", order_by="HouseholdMember.id")
+
+
+class Child(db.Model):
+    __tablename__ = "children"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    given_names: Mapped[str] = mapped_column(String(120))
+    family_name: Mapped[str] = mapped_column(String(120), index=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    expected_delivery_on: Mapped[date | None] = mapped_column(Date)  # an unborn child
+    gender: Mapped[str] = mapped_column(String(40), default="")
+
+    household: Mapped[Household] = relationship(back_populates="children")
+    cases: Mapped[list[Case]] = relationship(back_populates="child", order_by="Case.id")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_name}".strip()
+
+
+class HouseholdMember(db.Model):
+    """An adult or other person in the child's household, or a regular visitor."""
+
+    __tablename__ = "household_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(160))
+    relationship_to_child: Mapped[str] = mapped_column(String(80), default="")
+    has_parental_responsibility: Mapped[bool] = mapped_column(default=False)
+    is_regular_visitor: Mapped[bool] = mapped_column(default=False)
+    email: Mapped[str | None] = mapped_column(String(254))
+
+    household: Mapped[Household] = relationship(back_populates="members")
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_team_stage", "team_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    allocated_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(32), default=Stage.REFERRAL.value)
+    workflow_instance_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_instances.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    child: Mapped[Child] = relationship(back_populates="cases")
+    team: Mapped["Team"] = relationship()  # noqa: F821
+    allocated_worker: Mapped["User | None"] = relationship()  # noqa: F821
+    agencies: Mapped[list[CaseAgency]] = relationship(order_by="CaseAgency.id")
+
+    @property
+    def reference(self) -> str:
+        return case_reference(self.id)
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label
+
+
+def case_reference(case_id: int) -> str:
+    """The reference people quote (in e-mails and invites instead of the child's name)."""
+    return f"CIN-{case_id:06d}"
+
+
+def case_id_from_reference(text: str) -> int | None:
+    digits = text.strip().upper().removeprefix("CIN-").lstrip("0")
+    return int(digits) if digits.isdigit() else None
+
+
+class CaseAgency(db.Model):
+    """The agencies-involved register of a case: every one of them is told when work opens and closes."""
+
+    __tablename__ = "case_agencies"
+    __table_args__ = (UniqueConstraint("case_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    agency: Mapped["Agency"] = relationship()  # noqa: F821
+
+
+class StepRecord(db.Model):
+    """What was entered at a completed step, by whom and when: the case history. Never changed."""
+
+    __tablename__ = "step_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(120))
+    step_name: Mapped[str] = mapped_column(String(200))
+    form_key: Mapped[str | None] = mapped_column(String(120))
+    answers: Mapped[dict] = mapped_column(JSON)
+    completed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    completed_by: Mapped["User"] = relationship()  # noqa: F821
+
+
+class StepDraft(db.Model):
+    """Answers saved part-way through a long form, per person and step, until the step is completed."""
+
+    __tablename__ = "step_drafts"
+    __table_args__ = (UniqueConstraint("draft_key", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The step's task id, or "new-referral" for a referral not yet submitted (it has no case or task yet).
+    draft_key: Mapped[str] = mapped_column(String(36))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answers: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

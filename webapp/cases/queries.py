@@ -1,0 +1,93 @@
+"""The list pages: "My tasks" and "Cases". Both read derived rows and indexed columns only, never a workflow."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, false, func, or_, select
+
+from webapp.auth.roles import Role
+from webapp.cases.access import visible_cases_filter
+from webapp.auth.models import User
+from webapp.cases.models import Case, Child, Stage, case_id_from_reference, case_reference
+from webapp.extensions import db
+from webapp.workflow.models import OpenTask
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class TaskRow:
+    case_id: int
+    reference: str
+    child_name: str
+    task_id: str
+    step: str
+    ready_at: object
+    due_at: object
+
+
+def my_tasks(actor, limit: int = 200) -> list[TaskRow]:
+    """Ready steps for the actor, oldest first: social-worker steps of their allocated cases (and of their team's
+    unallocated cases), team-manager steps of their team's cases."""
+    conditions = []
+    if actor.has_role(Role.SOCIAL_WORKER) and actor.team_id:
+        conditions.append(and_(OpenTask.role == Role.SOCIAL_WORKER.value, Case.team_id == actor.team_id,
+                               or_(Case.allocated_worker_id == actor.id, Case.allocated_worker_id.is_(None))))
+    if actor.has_role(Role.TEAM_MANAGER) and actor.team_id:
+        conditions.append(and_(OpenTask.role == Role.TEAM_MANAGER.value, Case.team_id == actor.team_id))
+    rows = db.session.execute(
+        select(Case.id, Child.given_names, Child.family_name, OpenTask.task_id, OpenTask.name, OpenTask.ready_at,
+               OpenTask.due_at)
+        .join(Case, and_(OpenTask.subject_type == "cases", OpenTask.subject_id == Case.id))
+        .join(Child, Child.id == Case.child_id)
+        .where(or_(*conditions) if conditions else false())
+        .order_by(OpenTask.ready_at, OpenTask.id).limit(limit)
+    ).all()
+    return [TaskRow(r.id, case_reference(r.id), f"{r.given_names} {r.family_name}", r.task_id, r.name,
+                    r.ready_at, r.due_at) for r in rows]
+
+
+@dataclass
+class CaseRow:
+    case_id: int
+    reference: str
+    child_name: str
+    date_of_birth: object
+    stage: str
+    allocated_worker: str | None
+    opened_at: object
+
+
+@dataclass
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def search_cases(actor, text: str = "", stage: str = "", page: int = 1) -> CasePage:
+    """The actor's visible cases, newest first, by reference or any part of the child's name, and stage."""
+    query = select(Case.id).join(Child, Child.id == Case.child_id).where(visible_cases_filter(actor))
+    text = text.strip()
+    if text:
+        case_id = case_id_from_reference(text) if text.upper().startswith("CIN-") or text.isdigit() else None
+        pattern = f"%{text.lower()}%"
+        name = func.lower(Child.given_names + " " + Child.family_name)
+        query = query.where(Case.id == case_id if case_id is not None else name.like(pattern))
+    if stage in {s.value for s in Stage}:
+        query = query.where(Case.stage == stage)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    ids = query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    rows = db.session.execute(
+        select(Case.id, Child.given_names, Child.family_name, Child.date_of_birth, Case.stage, User.full_name,
+               Case.opened_at)
+        .join(Child, Child.id == Case.child_id).outerjoin(User, User.id == Case.allocated_worker_id)
+        .where(Case.id.in_(ids.scalar_subquery()))
+        .order_by(Case.opened_at.desc(), Case.id.desc())
+    ).all()
+    return CasePage([CaseRow(r.id, case_reference(r.id), f"{r.given_names} {r.family_name}", r.date_of_birth,
+                             Stage(r.stage).label, r.full_name, r.opened_at) for r in rows], total, page)

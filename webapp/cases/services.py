@@ -1,0 +1,83 @@
+"""A case's page and its changes outside the workflow (reallocation)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from webapp.audit.services import Origin, record_event
+from webapp.auth.roles import Role
+from webapp.cases.access import can_do_step, can_see, get_visible_case
+from webapp.cases.choices import choice_provider
+from webapp.cases.models import Case, Child, StepRecord
+from webapp.errors import InvalidInput, PermissionDenied
+from webapp.extensions import db
+from webapp.shell.schema_forms import describe_answers
+from webapp.workflow import runtime
+from webapp.workflow.models import OpenTask
+
+
+@dataclass
+class OpenStep:
+    task_id: str
+    name: str
+    role: str | None
+    mine: bool
+
+
+@dataclass
+class HistoryEntry:
+    record: StepRecord
+    answers: list[tuple[str, str]]
+
+
+@dataclass
+class Sibling:
+    child: Child
+    cases: list[tuple[Case, bool]]  # each case, and whether the viewer may open it
+
+
+@dataclass
+class CaseView:
+    case: Case
+    siblings: list[Sibling]
+    open_steps: list[OpenStep]
+    history: list[HistoryEntry]
+    can_reallocate: bool
+
+
+def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
+    """Everything the case page shows; the look is audited."""
+    case = get_visible_case(actor, case_id)
+    record_event("case.viewed", actor=actor, subject=case, origin=origin)
+    siblings = [Sibling(child, [(c, can_see(actor, c)) for c in child.cases])
+                for child in case.child.household.children if child.id != case.child_id]
+    steps = [OpenStep(t.task_id, t.name, t.role, can_do_step(actor, case, t.role)) for t in db.session.scalars(
+        select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id)
+        .order_by(OpenTask.ready_at)).all()]
+    provide = choice_provider(case.team_id)
+    records = db.session.scalars(select(StepRecord).where(StepRecord.case_id == case.id)
+                                 .order_by(StepRecord.completed_at.desc(), StepRecord.id.desc())).all()
+    history = [HistoryEntry(r, describe_answers(runtime.step_form(case.workflow_instance_id, r.form_key), r.answers,
+                                                provide)) for r in records]
+    return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id)
+
+
+def reallocation_choices(actor, case_id: int) -> tuple[Case, list[tuple[str, str]]]:
+    case = get_visible_case(actor, case_id)
+    if not (actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id):
+        raise PermissionDenied("Only a team manager of the case's team can reallocate it.")
+    return case, choice_provider(case.team_id)("team_social_workers")
+
+
+def reallocate_case(actor, case_id: int, worker_id: int | None, *, origin: Origin) -> Case:
+    """Give the case to another social worker of its team; audited with who it was with before."""
+    case, choices = reallocation_choices(actor, case_id)
+    if worker_id is None or str(worker_id) not in {value for value, _ in choices}:
+        raise InvalidInput("The case was not reallocated", {"worker_id": "Select a social worker of the team"})
+    before = case.allocated_worker_id
+    case.allocated_worker_id = worker_id
+    db.session.flush()
+    record_event("case.reallocated", actor=actor, subject=case, origin=origin,
+                 detail={"from_worker_id": before, "to_worker_id": worker_id})
+    return case

@@ -1,0 +1,80 @@
+"""Doing a case's steps: open the step's form, keep a draft, complete it and keep what was entered."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from webapp.audit.services import Origin, record_event
+from webapp.cases.access import get_visible_case, require_step
+from webapp.cases.choices import check_choices, choice_provider
+from webapp.cases.models import Case, StepDraft, StepRecord
+from webapp.errors import InvalidInput, NotFound
+from webapp.extensions import db
+from webapp.workflow import runtime
+from webapp.workflow.models import OpenTask
+
+
+@dataclass
+class Step:
+    case: Case
+    task: OpenTask
+    schema: dict
+    draft: StepDraft | None
+
+
+def _open_task(case: Case, task_id: str) -> OpenTask:
+    task = db.session.scalar(select(OpenTask).where(OpenTask.task_id == task_id, OpenTask.subject_type == "cases",
+                                                    OpenTask.subject_id == case.id))
+    if task is None:
+        if db.session.scalar(select(StepRecord.id).where(StepRecord.task_id == task_id, StepRecord.case_id == case.id)):
+            raise runtime.explain_missing_task(task_id)
+        raise NotFound("This step is not open on this case.")
+    return task
+
+
+def open_step(actor, case_id: int, task_id: str, *, origin: Origin, audit: bool = True) -> Step:
+    """A step the actor may do, with its form and the actor's draft; viewing it is audited."""
+    case = get_visible_case(actor, case_id)
+    task = _open_task(case, task_id)
+    require_step(actor, case, task.role, task.name)
+    draft = db.session.scalar(select(StepDraft).where(StepDraft.draft_key == task_id, StepDraft.user_id == actor.id))
+    if audit:
+        record_event("case.step_viewed", actor=actor, subject=case, origin=origin, detail={"step": task.bpmn_id})
+    return Step(case, task, runtime.step_form(task.instance_id, task.form_key), draft)
+
+
+def save_draft(actor, case_id: int, task_id: str, answers: dict, *, origin: Origin, now: datetime) -> StepDraft:
+    """Keep unfinished answers for this person and step (no checks: a draft may be incomplete)."""
+    step = open_step(actor, case_id, task_id, origin=origin, audit=False)
+    draft = step.draft or StepDraft(draft_key=task_id, user_id=actor.id, answers={})
+    draft.answers, draft.saved_at = answers, now
+    db.session.add(draft)
+    record_event("case.step_draft_saved", actor=actor, subject=step.case, origin=origin,
+                 detail={"step": step.task.bpmn_id})
+    return draft
+
+
+def complete_step(actor, case_id: int, task_id: str, answers: dict, *, origin: Origin, now: datetime) -> StepRecord:
+    """Complete a step: answers checked against the form and the service's choices, the workflow moved on,
+    and everything entered kept in the case history. Bad answers change nothing."""
+    step = open_step(actor, case_id, task_id, origin=origin, audit=False)
+    return record_step(actor, step.case, step.task, answers, origin=origin, now=now, schema=step.schema)
+
+
+def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Origin, now: datetime,
+                schema: dict | None = None) -> StepRecord:
+    schema = schema or runtime.step_form(task.instance_id, task.form_key)
+    errors = check_choices(schema, answers, choice_provider(case.team_id))
+    if errors:
+        raise InvalidInput("The step was not completed: check the answers", errors)
+    saved = runtime.complete_task(task.instance_id, task.task_id, answers, actor=actor, now=now)
+    db.session.expunge(task)  # the runtime removed its row with a plain DELETE; forget the stale object
+    record = StepRecord(case_id=case.id, task_id=task.task_id, bpmn_id=task.bpmn_id, step_name=task.name,
+                        form_key=task.form_key, answers=saved, completed_by_id=actor.id, completed_at=now)
+    db.session.add(record)
+    db.session.execute(delete(StepDraft).where(StepDraft.draft_key == task.task_id))
+    db.session.flush()
+    record_event("case.step_completed", actor=actor, subject=case, origin=origin, detail={"step": task.bpmn_id})
+    return record

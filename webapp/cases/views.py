@@ -1,0 +1,154 @@
+"""Case pages: my tasks, cases, a case, a new referral, a step, reallocation. Thin: forms in, services, out."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.cases import referrals, services, steps
+from webapp.cases.choices import choice_provider
+from webapp.cases.models import STAGE_LABELS
+from webapp.cases.queries import my_tasks, search_cases
+from webapp.columns import utc_now
+from webapp.errors import InvalidInput
+from webapp.extensions import db
+from webapp.shell.schema_forms import build_fields, error_list, read_form
+from webapp.shell.security import request_origin
+
+blueprint = Blueprint("cases", __name__)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _form_page(template: str, schema: dict, answers: dict, errors: dict, rows_shown: dict, team_id, **context):
+    fields = build_fields(schema, answers, errors, provider=choice_provider(team_id), rows_shown=rows_shown)
+    return render_template(template, fields=fields, errors=error_list(fields), schema=schema, **context), \
+        (400 if errors else 200)
+
+
+@blueprint.route("/tasks")
+@login_required
+def tasks():
+    return render_template("cases/my_tasks.html", rows=my_tasks(_actor()))
+
+
+@blueprint.route("/cases")
+@login_required
+def case_list():
+    text, stage = request.args.get("q", ""), request.args.get("stage", "")
+    page = max(request.args.get("page", 1, type=int), 1)
+    return render_template("cases/list.html", result=search_cases(_actor(), text, stage, page), q=text,
+                           stage=stage, stages=STAGE_LABELS)
+
+
+@blueprint.route("/cases/<int:case_id>")
+@login_required
+def case_page(case_id: int):
+    view = services.view_case(_actor(), case_id, origin=request_origin())
+    db.session.commit()  # the look is audited
+    return render_template("cases/case.html", view=view, case=view.case)
+
+
+@blueprint.route("/referrals/new", methods=["GET", "POST"])
+@login_required
+def new_referral():
+    actor = _actor()
+    schema = referrals.referral_form(actor)
+    if request.method == "GET":
+        draft = referrals.referral_draft(actor)
+        return _form_page("cases/new_referral.html", schema, draft.answers if draft else {}, {}, {}, actor.team_id,
+                          draft=draft)
+    action, answers, errors, rows_shown = read_form(schema, request.form)
+    if action == "draft":
+        referrals.save_referral_draft(actor, answers, origin=request_origin(), now=utc_now())
+        db.session.commit()
+        flash("Draft saved. You can come back to it from 'New referral'.", "success")
+        return redirect(url_for("cases.new_referral"))
+    if action == "submit" and not errors:
+        try:
+            answers = referrals.check_referral(actor, answers)
+        except InvalidInput as invalid:
+            errors = invalid.field_errors
+        else:
+            if referrals.find_household_matches(actor, answers, origin=request_origin()):
+                referrals.save_referral_draft(actor, answers, origin=request_origin(), now=utc_now())
+                db.session.commit()
+                return redirect(url_for("cases.referral_household"))
+            return _create_referral(actor, answers, None)
+    return _form_page("cases/new_referral.html", schema, answers, errors if action == "submit" else {}, rows_shown,
+                      actor.team_id, draft=None)
+
+
+@blueprint.route("/referrals/new/household", methods=["GET", "POST"])
+@login_required
+def referral_household():
+    actor = _actor()
+    draft = referrals.referral_draft(actor)
+    if draft is None:
+        return redirect(url_for("cases.new_referral"))
+    matches = referrals.find_household_matches(actor, draft.answers, origin=request_origin())
+    choice = request.form.get("household", "")
+    if request.method == "POST" and (choice == "new" or choice.isdigit()):
+        return _create_referral(actor, draft.answers, int(choice) if choice.isdigit() else None)
+    error = "Select the household this child belongs to, or a new household" if request.method == "POST" else None
+    db.session.commit()  # showing the matches is audited
+    return render_template("cases/household_match.html", matches=matches, answers=draft.answers, error=error), \
+        (400 if error else 200)
+
+
+def _create_referral(actor, answers: dict, household_id: int | None):
+    case = referrals.create_referral(actor, answers, household_id, origin=request_origin(), now=utc_now())
+    referrals.discard_referral_draft(actor)
+    db.session.commit()
+    flash(f"Referral recorded as case {case.reference}", "success")
+    return redirect(url_for("cases.case_page", case_id=case.id))
+
+
+@blueprint.route("/cases/<int:case_id>/steps/<task_id>", methods=["GET", "POST"])
+@login_required
+def step(case_id: int, task_id: str):
+    actor = _actor()
+    step = steps.open_step(actor, case_id, task_id, origin=request_origin(), audit=request.method == "GET")
+    if request.method == "GET":
+        db.session.commit()  # the look is audited
+        return _form_page("cases/step.html", step.schema, step.draft.answers if step.draft else {}, {}, {},
+                          step.case.team_id, step=step)
+    action, answers, errors, rows_shown = read_form(step.schema, request.form)
+    if action == "draft":
+        steps.save_draft(actor, case_id, task_id, answers, origin=request_origin(), now=utc_now())
+        db.session.commit()
+        flash("Draft saved", "success")
+        return redirect(url_for("cases.step", case_id=case_id, task_id=task_id))
+    if action == "submit" and not errors:
+        try:
+            steps.complete_step(actor, case_id, task_id, answers, origin=request_origin(), now=utc_now())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+        else:
+            db.session.commit()
+            flash(f"'{step.task.name}' completed", "success")
+            return redirect(url_for("cases.case_page", case_id=case_id))
+    return _form_page("cases/step.html", step.schema, answers, errors if action == "submit" else {}, rows_shown,
+                      step.case.team_id, step=step)
+
+
+@blueprint.route("/cases/<int:case_id>/allocation", methods=["GET", "POST"])
+@login_required
+def reallocate(case_id: int):
+    actor = _actor()
+    case, choices = services.reallocation_choices(actor, case_id)
+    error = None
+    if request.method == "POST":
+        worker = request.form.get("worker_id", "")
+        try:
+            services.reallocate_case(actor, case_id, int(worker) if worker.isdigit() else None, origin=request_origin())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            error = invalid.field_errors["worker_id"]
+        else:
+            db.session.commit()
+            flash(f"Case {case.reference} reallocated", "success")
+            return redirect(url_for("cases.case_page", case_id=case_id))
+    return render_template("cases/reallocate.html", case=case, choices=choices, error=error), (400 if error else 200)
