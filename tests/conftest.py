@@ -21,6 +21,7 @@ from tests.logscan import find_child_names
 from webapp import create_app
 from webapp.config import Settings
 from webapp.extensions import db
+from webapp.workflow.versions import forget_deployed_versions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -101,6 +102,7 @@ def db_session(app):
             db.session = original
             transaction.rollback()
             connection.close()
+            forget_deployed_versions()  # version ids come back after a rollback; the cache must not outlive them
 
 
 @pytest.fixture
@@ -112,6 +114,7 @@ def committed_db(app):
         finally:
             db.session.remove()
             _empty_tables()
+            forget_deployed_versions()
 
 
 def _empty_tables() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from flask import Flask
@@ -36,11 +37,27 @@ def create_app(config_overrides: dict | None = None, settings: Settings | None =
     return app
 
 
+class _NoQueryStrings(logging.Filter):
+    """Request logs keep the path but drop the query string: a search for a child's name must not be logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.args = tuple(_without_query(arg) if isinstance(arg, str) else arg for arg in record.args or ())
+        record.msg = _without_query(record.msg) if isinstance(record.msg, str) else record.msg
+        return True
+
+
+def _without_query(text: str) -> str:
+    return re.sub(r"\?[^\s\"]*", "?…", text) if "?" in text else text
+
+
 def _configure_logging() -> None:
     # SpiffWorkflow's loggers attach whole task data (children's details) to INFO records, and
     # SQLAlchemy's echo logs statement parameters: neither may ever reach a log.
     for name in ("spiff", "spiff.metrics", "spiff.task", "spiff.workflow", "sqlalchemy"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _NoQueryStrings) for f in werkzeug.filters):
+        werkzeug.addFilter(_NoQueryStrings())
 
 
 def _bind_extensions(app: Flask) -> None:

@@ -53,7 +53,9 @@ def check_referral(actor, answers: dict) -> dict:
 
 
 def _postcode(text: str) -> str:
-    return "".join(text.split()).upper()
+    """HG27ZZ, hg2 7zz -> HG2 7ZZ: one form, so that the same address always matches."""
+    compact = "".join(text.split()).upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
 
 
 def find_household_matches(actor, answers: dict, *, origin: Origin) -> list[HouseholdMatch]:

@@ -63,10 +63,13 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id)
 
 
-def reallocation_choices(actor, case_id: int) -> tuple[Case, list[tuple[str, str]]]:
+def reallocation_choices(actor, case_id: int, *, origin: Origin | None = None) -> tuple[Case, list[tuple[str, str]]]:
+    """The case and its team's social workers, for its team manager; with an origin, the look is audited."""
     case = get_visible_case(actor, case_id)
     if not (actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id):
         raise PermissionDenied("Only a team manager of the case's team can reallocate it.")
+    if origin is not None:
+        record_event("case.allocation_viewed", actor=actor, subject=case, origin=origin)
     return case, choice_provider(case.team_id)("team_social_workers")
 
 

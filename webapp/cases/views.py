@@ -138,7 +138,8 @@ def step(case_id: int, task_id: str):
 @login_required
 def reallocate(case_id: int):
     actor = _actor()
-    case, choices = services.reallocation_choices(actor, case_id)
+    case, choices = services.reallocation_choices(actor, case_id,
+                                                  origin=request_origin() if request.method == "GET" else None)
     error = None
     if request.method == "POST":
         worker = request.form.get("worker_id", "")
@@ -151,4 +152,5 @@ def reallocate(case_id: int):
             db.session.commit()
             flash(f"Case {case.reference} reallocated", "success")
             return redirect(url_for("cases.case_page", case_id=case_id))
+    db.session.commit()  # a look is audited
     return render_template("cases/reallocate.html", case=case, choices=choices, error=error), (400 if error else 200)
