@@ -19,14 +19,22 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def seed_demo_command():
     """Create the demo partnership (development only)."""
-    from webapp.demo import seed_demo
+    from webapp.demo import seed_demo, seed_demo_cases
+    from webapp.errors import NotFound
 
     if not current_app.config["APP_SETTINGS"].allow_demo_data:
         raise click.ClickException("Demo data is switched off here (ALLOW_DEMO_DATA); nothing was created.")
     created = seed_demo(db.session)
+    try:
+        case_created = seed_demo_cases(db.session)
+    except NotFound:  # the Section 17 process is not deployed yet
+        case_created = False
+        click.echo("No demo case: run `flask workflows deploy` first, then `flask seed-demo` again.")
     db.session.commit()
     click.echo("Demo partnership created: every demo password is demo-password." if created
-               else "Demo partnership already present; nothing changed.")
+               else "Demo partnership already present.")
+    if case_created:
+        click.echo("Demo case created for Ava Demochild, waiting for tm1's referral decision.")
 
 
 @click.command("create-admin")

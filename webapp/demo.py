@@ -55,3 +55,33 @@ def seed_demo(session) -> bool:
         ))
     session.flush()
     return True
+
+
+def seed_demo_cases(session) -> bool:
+    """A known family for the tour: Ava Demochild's case, referred by sw1 and waiting for tm1's decision.
+    Needs the Section 17 process deployed; returns whether the case was created."""
+    from datetime import datetime, timezone
+
+    from webapp.agencies.models import Agency
+    from webapp.audit.services import NO_ORIGIN
+    from webapp.cases.models import Child
+    from webapp.cases.referrals import create_referral
+
+    if session.scalar(select(Child).where(Child.family_name == "Demochild")) is not None:
+        return False
+    worker = session.scalar(select(User).where(User.username == "sw1"))
+    gp = session.scalar(select(Agency).where(Agency.name == DEMO_AGENCIES["gp"][0]))
+    create_referral(worker, {
+        "child_given_names": "Ava", "child_family_name": "Demochild", "child_date_of_birth": "2019-04-03",
+        "child_gender": "girl", "address": "1 Demo Street, Harrogate", "postcode": "HG1 1AA",
+        "school_or_nursery": DEMO_AGENCIES["school"][0],
+        "household_members": [{"full_name": "Pat Demochild", "relationship": "mother",
+                               "has_parental_responsibility": True}],
+        "referrer_name": "Demo Designated Safeguarding Lead", "referrer_agency": DEMO_AGENCIES["school"][0],
+        "referrer_contact": "dsl@school.example.org", "concern_what": "Ava has been arriving hungry and tired.",
+        "parental_substance_use": "not_known", "domestic_abuse": "not_known", "parental_conflict": "no",
+        "parental_mental_health": "not_known", "child_safe_now": True, "immediate_protection_needed": False,
+        "gp_practice_id": gp.id, "parents_aware": True, "parents_consent": True,
+        "child_wishes": "Ava says she would like breakfast at school.",
+    }, None, origin=NO_ORIGIN, now=datetime.now(timezone.utc))
+    return True

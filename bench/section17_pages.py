@@ -1,0 +1,255 @@
+"""Section 17 over HTTP, and the list pages with 20,000 cases.
+
+1. A step over HTTP (the Flask test client posting the CIN review form: CSRF, session, form parsing, access
+   checks, the runtime step, the step record, audit and derived rows, commit on a file-backed SQLite) against
+   SpiffWorkflow's own load → complete → engine steps → save cycle on section17.bpmn, both looping on the CIN
+   review ("continue"). Target: ratio ≤ 5.
+2. The server time of "Cases" (first page, a name search, a stage filter) and "My tasks" with 20,000 cases in
+   the database. Target: < 100 ms each.
+
+    .venv/bin/python bench/section17_pages.py [--steps 30] [--cases 20000]
+With DATABASE_URL it runs on PostgreSQL (a database whose name contains 'test': it is emptied).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from runtime_step import _reset_postgres  # noqa: E402
+
+REVIEW = {"review_held_on-day": "1", "review_held_on-month": "6", "review_held_on-year": "2026",
+          "progress": "Steady progress against every outcome", "review_decision": "continue"}
+
+
+def spiff_baseline(steps: int) -> list[float]:
+    """SpiffWorkflow alone on section17.bpmn, looping on the CIN review."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+    from SpiffWorkflow.util.task import TaskState
+
+    from webapp.workflow.bundles import read_library
+    from webapp.workflow.engine import HandlerServiceTask, HandlerServiceTaskConverter, Parser, _registry
+    from webapp.workflow.expressions import script_engine
+    from webapp.workflow.xml import parse_diagram
+
+    config = dict(CAMUNDA_CONFIG)
+    config[HandlerServiceTask] = HandlerServiceTaskConverter
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config, _registry()))
+    bundle = read_library(ROOT / "workflows").bundle("section17")
+    parser = Parser()
+    for name, text in bundle.diagrams.items():
+        parser.add_bpmn_xml(parse_diagram(text.encode()), filename=name)
+    engine = script_engine(lambda name, step, properties, data: None)  # handlers do nothing here
+    workflow = BpmnWorkflow(parser.get_spec("section17"), parser.get_subprocess_specs("section17"))
+    workflow.script_engine = engine
+    workflow.do_engine_steps()
+    route = {"referral_decision": {"decision": "section17_assessment", "allocated_worker_id": 1},
+             "manager_review": {"assessment_agreed": True}, "assessment_outcome": {"outcome": "cin_plan"}}
+    while (task := workflow.get_next_task(state=TaskState.READY, manual=True)).task_spec.bpmn_id != "cin_review":
+        task.data.update(route.get(task.task_spec.bpmn_id, {}))
+        task.run()
+        workflow.do_engine_steps()
+    state = serializer.serialize_json(workflow)
+    timings = []
+    for _ in range(steps):
+        started = time.perf_counter()
+        workflow = serializer.deserialize_json(state)
+        workflow.script_engine = engine
+        task = workflow.get_next_task(state=TaskState.READY, manual=True)
+        task.data.update({"review_decision": "continue"})
+        task.run()
+        workflow.do_engine_steps()
+        state = serializer.serialize_json(workflow)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def build_app(url: str):
+    from flask_migrate import upgrade
+
+    from webapp import create_app
+    from webapp.config import Settings
+    from webapp.demo import seed_demo
+    from webapp.extensions import db
+    from webapp.workflow.versions import deploy_directory
+
+    app = create_app(settings=Settings.from_environment({"APP_ENV": "test", "DATABASE_URL": url}))
+    with app.app_context():
+        upgrade()
+        deploy_directory(ROOT / "workflows")
+        seed_demo(db.session)
+        db.session.commit()
+    return app
+
+
+def case_at_review(app) -> int:
+    """A case taken by the services from referral to its first CIN review."""
+    from sqlalchemy import select
+
+    from webapp.audit.services import NO_ORIGIN
+    from webapp.auth.models import User
+    from webapp.cases import referrals
+    from webapp.cases.steps import record_step
+    from webapp.extensions import db
+    from webapp.workflow.models import OpenTask
+
+    with app.app_context():
+        sw1, tm1 = (db.session.scalar(select(User).where(User.username == name)) for name in ("sw1", "tm1"))
+        now = datetime.now(timezone.utc)
+        case = referrals.create_referral(sw1, {
+            "child_given_names": "Bench", "child_family_name": "Child", "address": "1 Bench Road",
+            "postcode": "HG1 1AA", "referrer_name": "Bench", "referrer_contact": "01234", "concern_what": "Bench",
+            "parental_substance_use": "no", "domestic_abuse": "no", "parental_conflict": "no",
+            "parental_mental_health": "no", "child_safe_now": True, "immediate_protection_needed": False,
+            "parents_aware": True, "parents_consent": True}, None, origin=NO_ORIGIN, now=now)
+        answers = {
+            "referral_decision": (tm1, {"decision": "section17_assessment", "allocated_worker_id": sw1.id,
+                                        "decision_reasons": "x", "referrer_acknowledged": False}),
+            "assessment": (sw1, {"child_seen": False, "child_wishes_and_feelings": "x", "findings": "x"}),
+            "multi_agency_meeting": (sw1, {"held_on": "2026-03-01", "attendees": "x", "summary": "x"}),
+            "manager_review": (tm1, {"assessment_agreed": True}),
+            "assessment_outcome": (tm1, {"outcome": "cin_plan", "outcome_reasons": "x"}),
+            "cin_plan": (sw1, {"needs_and_worries": "x", "outcomes": [{"outcome": "x"}], "contingency": "x",
+                               "actions": [{"action": "x", "owner": "x", "due_on": "2026-04-01"}],
+                               "visiting_frequency": "weekly", "lead_practitioner": "x"}),
+        }
+        while (task := db.session.scalar(select(OpenTask).where(OpenTask.subject_id == case.id))).bpmn_id != "cin_review":
+            actor, data = answers[task.bpmn_id]
+            record_step(actor, case, task, data, origin=NO_ORIGIN, now=now)
+        db.session.commit()
+        return case.id
+
+
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', html)
+    return match.group(1) or match.group(2)
+
+
+def signed_in(app, username: str):
+    """A test client signed in through the real form (the session, and so the CSRF token, is new after it)."""
+    client = app.test_client()
+    client.post("/sign-in", data={"csrf_token": csrf(client.get("/sign-in").text), "username": username,
+                                  "password": "demo-password"})
+    return client, csrf(client.get("/").text)
+
+
+def http_steps(app, case_id: int, steps: int) -> list[float]:
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.workflow.models import OpenTask
+
+    client, token = signed_in(app, "sw1")
+    timings = []
+    for _ in range(steps):
+        with app.app_context():
+            task_id = db.session.scalar(select(OpenTask.task_id).where(OpenTask.subject_id == case_id))
+        started = time.perf_counter()
+        response = client.post(f"/cases/{case_id}/steps/{task_id}", data={"csrf_token": token, **REVIEW})
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 302, response.status_code
+    return timings
+
+
+def fill_cases(app, count: int, instance_id: int) -> None:
+    """20,000 cases across ten teams, each with an open step, written with plain inserts (the open steps
+    borrow one real workflow instance: list pages never read workflows)."""
+    from sqlalchemy import insert, select
+
+    from webapp.auth.models import Team, User
+    from webapp.cases.models import Case, Child, Household, Stage
+    from webapp.extensions import db
+    from webapp.workflow.models import OpenTask
+
+    random.seed(17)
+    with app.app_context():
+        team_ids = [db.session.scalar(select(Team.id))]
+        for number in range(9):
+            team = Team(name=f"Bench team {number}")
+            db.session.add(team)
+            db.session.flush()
+            team_ids.append(team.id)
+        sw1 = db.session.scalar(select(User).where(User.username == "sw1"))
+        start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+        families = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan"]
+        given = ["Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Leo", "Freya", "Arthur"]
+        households = [{"address": f"{n} Bench Street", "postcode": f"HG{n % 9} {n % 10}AB"} for n in range(count // 2)]
+        first_household = db.session.execute(insert(Household).returning(Household.id), households).scalars().all()[0]
+        children = [{"household_id": first_household + n // 2, "given_names": random.choice(given),
+                     "family_name": random.choice(families) + str(n % 500),
+                     "date_of_birth": date(2010, 1, 1) + timedelta(days=n % 5000), "gender": "not_known"}
+                    for n in range(count)]
+        first_child = db.session.execute(insert(Child).returning(Child.id), children).scalars().all()[0]
+        stages = [s.value for s in Stage]
+        cases = [{"child_id": first_child + n, "team_id": team_ids[n % len(team_ids)],
+                  "allocated_worker_id": sw1.id if n % len(team_ids) == 0 and n % 3 == 0 else None,
+                  "stage": stages[n % len(stages)], "opened_at": start + timedelta(hours=n)} for n in range(count)]
+        first_case = db.session.execute(insert(Case).returning(Case.id), cases).scalars().all()[0]
+        tasks = [{"instance_id": instance_id, "task_id": f"00000000-0000-0000-0000-{n:012d}", "bpmn_id": "cin_review",
+                  "name": "Record the child in need review", "role": "social_worker" if n % 2 else "team_manager",
+                  "subject_type": "cases", "subject_id": first_case + n, "ready_at": start + timedelta(hours=n)}
+                 for n in range(count)]
+        db.session.execute(insert(OpenTask.__table__), tasks)
+        db.session.commit()
+
+
+def page_times(app, rounds: int) -> dict[str, float]:
+    results = {}
+    for username in ("sw1", "tm1", "sm1"):
+        client, _ = signed_in(app, username)
+        pages = [("Cases, first page", "/cases"), ("Cases, name search", "/cases?q=smith12"),
+                 ("Cases, stage filter", "/cases?stage=cin_plan&page=3")]
+        for label, url in pages + ([("My tasks", "/tasks")] if username != "sm1" else []):
+            timings = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                response = client.get(url)
+                timings.append(time.perf_counter() - started)
+                assert response.status_code == 200
+            results[f"{label} ({username})"] = statistics.median(timings) * 1000
+    return results
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    arguments.add_argument("--steps", type=int, default=30)
+    arguments.add_argument("--cases", type=int, default=20000)
+    arguments.add_argument("--rounds", type=int, default=15)
+    options = arguments.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.db'}"
+        if url.startswith("postgres"):
+            _reset_postgres(url)
+        app = build_app(url)
+        case_id = case_at_review(app)
+        spiff = statistics.median(spiff_baseline(options.steps)) * 1000
+        http = statistics.median(http_steps(app, case_id, options.steps)) * 1000
+        database = "PostgreSQL" if url.startswith("postgres") else "file-backed SQLite"
+        print(f"Section 17 step over HTTP vs SpiffWorkflow's own cycle (CIN review loop, {database})")
+        print(f"  spiff {spiff:.2f} ms   http {http:.2f} ms   ratio {http / spiff:.2f}   target ≤ 5.0")
+        with app.app_context():
+            from webapp.cases.models import Case
+            from webapp.extensions import db
+
+            instance_id = db.session.get(Case, case_id).workflow_instance_id
+        fill_cases(app, options.cases, instance_id)
+        print(f"List pages with {options.cases:,} cases (median of {options.rounds}, server time)   target < 100 ms")
+        for label, ms in page_times(app, options.rounds).items():
+            print(f"  {label:<34} {ms:7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
