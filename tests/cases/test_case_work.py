@@ -134,12 +134,12 @@ def test_people_outside_the_team_get_not_found_for_the_case_and_every_step(app, 
     for url in [f"/cases/{case.id}", *(f"/cases/{case.id}/steps/{t}" for t in [*tasks, *history]),
                 f"/cases/{case.id}/allocation"]:
         response = client.get(url)
-        assert response.status_code in (403, 404), url
+        assert response.status_code == 404, url
         assert "Leo" not in response.text and "Demochild" not in response.text
     token = csrf_token(client.get("/").text)
     for task_id in tasks:
         response = client.post(f"/cases/{case.id}/steps/{task_id}", data={"csrf_token": token, "decision": "advice"})
-        assert response.status_code in (403, 404)
+        assert response.status_code == 404
     assert case.reference not in client.get("/cases?q=Demochild").text
     assert case.reference not in client.get("/tasks").text
 
@@ -186,3 +186,22 @@ def test_outbox_subjects_carry_the_reference_never_the_name(partnership):
     assert message.subject == f"Section 17 assessment started: case {case.reference}"
     assert "Ava" not in message.subject and "Demochild" not in message.subject
     assert message.to_address == gp(partnership).email and "Ava Demochild" in message.body_text
+
+
+def test_only_declared_answers_enter_workflow_data(partnership):
+    from datetime import datetime, timezone
+
+    from webapp.audit.services import NO_ORIGIN
+    from webapp.cases.steps import record_step
+    from webapp.workflow.runtime import workflow_data
+
+    case = open_case(user(partnership, "sw1"), referral_answers())
+    record_step(user(partnership, "tm1"), case, open_task(partnership, case, "referral_decision"), {
+        "decision": "no_further_action", "decision_reasons": "Narrative stays in the case history",
+        "referrer_acknowledged": False}, origin=NO_ORIGIN, now=datetime.now(timezone.utc))
+    data = workflow_data(case.workflow_instance_id)
+    assert data["decision"] == "no_further_action"
+    assert "decision_reasons" not in data and "concern_what" not in data and "child_given_names" not in data
+    record = partnership.scalar(select(StepRecord).where(StepRecord.bpmn_id == "referral_decision"))
+    assert record.answers["decision_reasons"] == "Narrative stays in the case history"
+    assert partnership.get(Case, case.id).stage == "closed"
