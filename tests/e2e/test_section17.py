@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.cases.builders import open_case, referral_answers
-from tests.e2e.steps import complete_step, fill, record_referral, sign_in, sign_out
+from tests.e2e.steps import complete_step, record_referral, sign_in, sign_out
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User
 from webapp.cases.models import Case, Child, StepRecord

@@ -1,7 +1,7 @@
 """Who may see a case and who may do its steps: checked here, in the services, never only in pages."""
 from __future__ import annotations
 
-from sqlalchemy import Select, false, true
+from sqlalchemy import false, true
 
 from webapp.auth.roles import Role
 from webapp.cases.models import Case
@@ -19,10 +19,6 @@ def visible_cases_filter(actor):
     if actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER) and actor.team_id is not None:
         return Case.team_id == actor.team_id
     return false()
-
-
-def restrict_to_visible(query: Select, actor) -> Select:
-    return query.where(visible_cases_filter(actor))
 
 
 def get_visible_case(actor, case_id: int) -> Case:

@@ -64,11 +64,12 @@ def find_household_matches(actor, answers: dict, *, origin: Origin) -> list[Hous
     require_referrer(actor)
     family = answers["child_family_name"].strip().lower()
     names = {m["full_name"].strip().lower() for m in answers.get("household_members", [])}
+    same_people = [Household.children.any(func.lower(Child.family_name) == family)]
+    if names:
+        same_people.append(Household.members.any(func.lower(HouseholdMember.full_name).in_(names)))
     candidates = db.session.scalars(
-        select(Household).where(Household.postcode == _postcode(answers["postcode"])).where(or_(
-            Household.children.any(func.lower(Child.family_name) == family),
-            Household.members.any(func.lower(HouseholdMember.full_name).in_(names or {""})),
-        )).order_by(Household.id)
+        select(Household).where(Household.postcode == _postcode(answers["postcode"]), or_(*same_people))
+        .order_by(Household.id)
     ).all()
     matches = []
     for household in candidates:

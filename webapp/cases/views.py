@@ -109,12 +109,12 @@ def _create_referral(actor, answers: dict, household_id: int | None):
 @login_required
 def step(case_id: int, task_id: str):
     actor = _actor()
-    step = steps.open_step(actor, case_id, task_id, origin=request_origin(), audit=request.method == "GET")
+    current = steps.open_step(actor, case_id, task_id, origin=request_origin(), audit=request.method == "GET")
     if request.method == "GET":
         db.session.commit()  # the look is audited
-        return _form_page("cases/step.html", step.schema, step.draft.answers if step.draft else {}, {}, {},
-                          step.case.team_id, step=step)
-    action, answers, errors, rows_shown = read_form(step.schema, request.form)
+        return _form_page("cases/step.html", current.schema, current.draft.answers if current.draft else {}, {}, {},
+                          current.case.team_id, step=current)
+    action, answers, errors, rows_shown = read_form(current.schema, request.form)
     if action == "draft":
         steps.save_draft(actor, case_id, task_id, answers, origin=request_origin(), now=utc_now())
         db.session.commit()
@@ -128,10 +128,10 @@ def step(case_id: int, task_id: str):
             errors = invalid.field_errors
         else:
             db.session.commit()
-            flash(f"'{step.task.name}' completed", "success")
+            flash(f"'{current.task.name}' completed", "success")
             return redirect(url_for("cases.case_page", case_id=case_id))
-    return _form_page("cases/step.html", step.schema, answers, errors if action == "submit" else {}, rows_shown,
-                      step.case.team_id, step=step)
+    return _form_page("cases/step.html", current.schema, answers, errors if action == "submit" else {}, rows_shown,
+                      current.case.team_id, step=current)
 
 
 @blueprint.route("/cases/<int:case_id>/allocation", methods=["GET", "POST"])
