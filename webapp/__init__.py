@@ -33,6 +33,7 @@ def create_app(config_overrides: dict | None = None, settings: Settings | None =
     ])
     _configure_logging()
     _bind_extensions(app)
+    _wire_expressions()
     _register_blueprints(app)
     return app
 
@@ -82,12 +83,23 @@ def _bind_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
 
+def _wire_expressions() -> None:
+    """Diagram expressions read working days and settings from the partnership's tables."""
+    from webapp.partnership.definitions import DEFINITIONS
+    from webapp.partnership.services import extra_holidays, setting_value
+    from webapp.workflow.expressions import DomainSources, configure_domain
+
+    configure_domain(DomainSources(extra_holidays=extra_holidays, setting=setting_value,
+                                   setting_names=frozenset(DEFINITIONS)))
+
+
 def _register_blueprints(app: Flask) -> None:
     from webapp.agencies.views import blueprint as agencies_blueprint
     from webapp.audit.views import blueprint as audit_blueprint
     from webapp.auth.admin_views import blueprint as auth_admin_blueprint
     from webapp.auth.views import blueprint as auth_blueprint
     from webapp.cases.views import blueprint as cases_blueprint
+    from webapp.partnership.views import blueprint as partnership_blueprint
     from webapp.cli import register_commands
     from webapp.shell.security import register_security
     from webapp.shell.views import blueprint as shell_blueprint, register_error_pages
@@ -100,5 +112,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_admin_blueprint)
     app.register_blueprint(agencies_blueprint)
     app.register_blueprint(cases_blueprint)
+    app.register_blueprint(partnership_blueprint)
     app.register_blueprint(audit_blueprint)
     register_commands(app)

@@ -9,7 +9,7 @@ from webapp.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
 CASEWORK = ["Home", "My tasks", "Cases", "New referral"]
 EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {
-    Role.ADMINISTRATOR: ["Home", "Users", "Teams", "Agencies", "Audit trail"],
+    Role.ADMINISTRATOR: ["Home", "Users", "Teams", "Agencies", "Settings", "Audit trail"],
     Role.SOCIAL_WORKER: CASEWORK, Role.TEAM_MANAGER: CASEWORK, Role.SENIOR_MANAGER: ["Home", "Cases"],
 }
 

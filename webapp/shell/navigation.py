@@ -30,6 +30,7 @@ NAVIGATION = (
     NavItem("Users", "auth_admin.users", "auth_admin.user", _ADMIN),
     NavItem("Teams", "auth_admin.teams", "auth_admin.team", _ADMIN),
     NavItem("Agencies", "agencies.list_agencies_page", "agencies.", _ADMIN),
+    NavItem("Settings", "partnership.settings", "partnership.", _ADMIN),
     NavItem("Audit trail", "audit.events", "audit.", _ADMIN),
 )
 

@@ -4,7 +4,9 @@ no imports, no dunder attributes, bounded strings and powers); script tasks are 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Callable
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
@@ -34,9 +36,33 @@ def _as_date(value) -> date:
     raise ExpressionError(f"expected a date, not {type(value).__name__}")
 
 
+@dataclass
+class DomainSources:
+    """Where expressions read the partnership's figures; create_app wires them (explicitly, once)."""
+
+    extra_holidays: Callable[[], frozenset[date]] = frozenset
+    setting: Callable[[str], object] | None = None
+    setting_names: frozenset[str] = frozenset()
+
+
+SOURCES = DomainSources()
+
+
+def configure_domain(sources: DomainSources) -> None:
+    global SOURCES
+    SOURCES = sources
+
+
 def working_days_after(start, count: int) -> str:
     """The end of the count-th working day after start, as an ISO timestamp for a timeDate timer."""
-    return end_of_day(add_working_days(_as_date(start), int(count))).isoformat()
+    return end_of_day(add_working_days(_as_date(start), int(count), SOURCES.extra_holidays())).isoformat()
+
+
+def setting(name: str):
+    """A partnership setting by name, for example setting('information_request_working_days')."""
+    if name not in SOURCES.setting_names or SOURCES.setting is None:
+        raise ExpressionError(f"there is no setting called {name!r}")
+    return SOURCES.setting(name)
 
 
 def days_after(start, count: int) -> str:
@@ -52,6 +78,7 @@ def today() -> str:
 DOMAIN_FUNCTIONS = {
     "working_days_after": working_days_after,
     "days_after": days_after,
+    "setting": setting,
     "today": today,
     "len": len, "min": min, "max": max, "abs": abs, "round": round,
     "int": int, "str": str, "bool": bool,

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from webapp.auth.roles import role_from_text
 from webapp.workflow.bundles import CAMUNDA_FORM_KEY, Bundle, Library
 from webapp.workflow.engine import Parser
+from webapp.workflow import expressions
 from webapp.workflow.expressions import DOMAIN_FUNCTIONS, is_bare_iso
 from webapp.workflow.forms import workflow_fields
 from webapp.workflow.xml import NSMAP, UnsafeXml, element_label, local_name, parse_diagram
@@ -81,6 +82,12 @@ def expression_problems(text: str, known_names: set[str]) -> list[str]:
             problems.append(f"uses the forbidden name {node.id}")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in DOMAIN_FUNCTIONS:
             problems.append(f"calls {node.func.id}(), which is not one of: {', '.join(sorted(DOMAIN_FUNCTIONS))}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setting":
+            name = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
+            if not isinstance(name, str):
+                problems.append("calls setting() without a setting's name in quotes")
+            elif name not in expressions.SOURCES.setting_names:
+                problems.append(f"names the setting {name!r}, which does not exist")
         elif (isinstance(node, ast.Name) and node.id not in known_names | local | RUNTIME_NAMES
               and node.id not in DOMAIN_FUNCTIONS):
             problems.append(f"uses the unknown name {node.id!r}")
