@@ -10,7 +10,11 @@ run: $(VENV)/.installed assets
 	$(BIN)/flask db upgrade
 	$(BIN)/flask workflows deploy
 	$(BIN)/flask seed-demo
-	@echo "Serving on http://127.0.0.1:5000 (sign in as admin / demo-password; Ctrl+C stops it)"
+	@echo "Serving on http://127.0.0.1:5000 (sign in as admin / demo-password); mail sent is on /dev/mail."
+	@echo "The worker and a local SMTP server run beside it; Ctrl+C stops all three."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox instance/dev-mail & \
+	$(BIN)/flask worker & \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-test assets

@@ -113,5 +113,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agencies_blueprint)
     app.register_blueprint(cases_blueprint)
     app.register_blueprint(partnership_blueprint)
+    if app.config["APP_SETTINGS"].environment == "development":
+        from webapp.mail.dev_views import blueprint as dev_mail_blueprint
+
+        app.register_blueprint(dev_mail_blueprint)
     app.register_blueprint(audit_blueprint)
     register_commands(app)

@@ -11,6 +11,7 @@ from webapp.workflow.cli import workflows_cli
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(workflows_cli)
 
@@ -59,3 +60,28 @@ def create_admin_command(username: str, full_name: str, email: str, password: st
                         password_hash=hash_password(password), role_rows=[UserRole(role=Role.ADMINISTRATOR.value)]))
     db.session.commit()
     click.echo(f"Administrator {username} created.")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run one pass and stop (for scripts and checks).")
+@with_appcontext
+def worker_command(once: bool):
+    """Fire due timers and send queued mail until stopped (SIGTERM or Ctrl+C)."""
+    import signal
+    import threading
+
+    from webapp.worker import run_pass, run_until_stopped
+
+    settings = current_app.config["APP_SETTINGS"]
+    if once:
+        result = run_pass(settings.mail)
+        click.echo(f"{result.timers_fired} timer(s) fired, {result.timers_failed} failed, "
+                   f"{result.mail_attempts} mail attempt(s).")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"Worker running every {settings.worker_interval_seconds} s; sending mail to "
+               f"{settings.mail.host}:{settings.mail.port}. Stop with Ctrl+C.")
+    run_until_stopped(settings.mail, settings.worker_interval_seconds, stop)
+    click.echo("Worker stopped.")

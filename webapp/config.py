@@ -24,6 +24,20 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+@dataclass(frozen=True)
+class MailSettings:
+    """How the worker sends mail. The organiser mailbox (for calendar replies) comes with the meetings work."""
+
+    host: str = "127.0.0.1"
+    port: int = 8025
+    security: str = "none"  # none | starttls | ssl
+    username: str = ""
+    password: str = ""
+    sender: str = "cin-workflow@localhost"
+    max_attempts: int = 8
+    service_url: str = "http://127.0.0.1:5000"
+
+
 @dataclass
 class Settings:
     environment: str = "development"
@@ -38,6 +52,8 @@ class Settings:
     login_max_failures: int = 5
     login_window_minutes: int = 15
     login_max_failures_per_address: int = 30
+    mail: MailSettings = field(default_factory=MailSettings)
+    worker_interval_seconds: int = 5
     problems: list[str] = field(default_factory=list)
 
     @classmethod
@@ -77,7 +93,20 @@ class Settings:
             login_max_failures=integer("LOGIN_MAX_FAILURES", 5, 1),
             login_window_minutes=integer("LOGIN_WINDOW_MINUTES", 15, 1),
             login_max_failures_per_address=integer("LOGIN_MAX_FAILURES_PER_ADDRESS", 30, 1),
+            mail=MailSettings(
+                host=env.get("SMTP_HOST", "" if production else MailSettings.host),
+                port=integer("SMTP_PORT", MailSettings.port, 1),
+                security=env.get("SMTP_SECURITY", MailSettings.security).strip().lower(),
+                username=env.get("SMTP_USERNAME", ""),
+                password=env.get("SMTP_PASSWORD", ""),
+                sender=env.get("MAIL_SENDER", MailSettings.sender),
+                max_attempts=integer("MAIL_MAX_ATTEMPTS", MailSettings.max_attempts, 1),
+                service_url=env.get("SERVICE_URL", MailSettings.service_url).rstrip("/"),
+            ),
+            worker_interval_seconds=integer("WORKER_INTERVAL_SECONDS", 5, 1),
         )
+        if settings.mail.security not in {"none", "starttls", "ssl"}:
+            problems.append(f"SMTP_SECURITY must be none, starttls or ssl, not {settings.mail.security!r}.")
         settings.problems = problems + settings.production_problems()
         return settings
 
@@ -98,6 +127,10 @@ class Settings:
             problems.append("SESSION_COOKIE_SECURE must be on in production.")
         if self.database_url.startswith("sqlite"):
             problems.append("DATABASE_URL must point at PostgreSQL in production.")
+        if not self.mail.host:
+            problems.append("SMTP_HOST must be set in production: notifications and invitations go by e-mail.")
+        if not self.mail.service_url.startswith("https://"):
+            problems.append("SERVICE_URL must be the service's https:// address in production (links in e-mails).")
         return problems
 
     def flask_config(self) -> dict:

@@ -8,6 +8,8 @@ SAFE_PRODUCTION = {
     "APP_ENV": "production",
     "SECRET_KEY": "x" * 48,
     "DATABASE_URL": "postgresql+psycopg://app@db.internal/cin",
+    "SMTP_HOST": "smtp.partnership.example",
+    "SERVICE_URL": "https://cin.partnership.example",
 }
 
 
@@ -23,6 +25,9 @@ def test_a_safe_production_configuration_has_no_problems():
     ({"ALLOW_DEMO_DATA": "true"}, "ALLOW_DEMO_DATA must be off"),
     ({"SESSION_COOKIE_SECURE": "0"}, "SESSION_COOKIE_SECURE must be on"),
     ({"DATABASE_URL": "sqlite:///cin.db"}, "must point at PostgreSQL"),
+    ({"SMTP_HOST": ""}, "SMTP_HOST must be set"),
+    ({"SERVICE_URL": "http://cin.partnership.example"}, "SERVICE_URL must be the service's https://"),
+    ({"SMTP_SECURITY": "tls-please"}, "SMTP_SECURITY must be none, starttls or ssl"),
 ])
 def test_production_refuses_unsafe_settings(override, expected):
     settings = Settings.from_environment({**SAFE_PRODUCTION, **override})

@@ -8,6 +8,7 @@ from webapp.auth.roles import Role
 from webapp.cases.models import Case, CaseAgency, Stage
 from webapp.columns import utc_now
 from webapp.extensions import db
+from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
 from webapp.workflow.handlers import ServiceCall
 
@@ -66,6 +67,7 @@ def notify_gp(call: ServiceCall) -> dict:
         f"Allocated social worker: {case.allocated_worker.full_name if case.allocated_worker else 'not yet allocated'}",
         "", "Please add this to the child's record, and contact the allocated social worker if you hold information",
         "about the child or family that may help.", "",
+        f"Sign in to the service: {SERVICE_URL_MARK}/", "",
         "OFFICIAL-SENSITIVE", "This message is for the GP practice's safeguarding lead.",
     ])
     queue_message("gp_notification", gp.email, f"{title}: case {case.reference}", body, case_id=case.id,

@@ -139,6 +139,16 @@ def process_form(process_id: str, form_key: str) -> dict:
     return deployed_version(current_version(process_id).id).form_validator(form_key).schema
 
 
+def claim_due_instance(now: datetime, skip: set[int] = frozenset()) -> int | None:
+    """The instance whose timer is due soonest, locked for this worker; other workers skip it (PostgreSQL SKIP
+    LOCKED; SQLite has one writer at a time anyway). Answered from the next-timer index."""
+    begin_write(db.session)
+    query = select(WorkflowInstance.id).where(WorkflowInstance.next_timer_at <= now)
+    if skip:
+        query = query.where(WorkflowInstance.id.not_in(skip))
+    return db.session.scalar(query.order_by(WorkflowInstance.next_timer_at).limit(1).with_for_update(skip_locked=True))
+
+
 def due_instance_ids(now: datetime, limit: int = 100) -> list[int]:
     """Instances with a timer due, earliest first: the worker's query, answered from the index."""
     return list(db.session.scalars(select(WorkflowInstance.id).where(WorkflowInstance.next_timer_at <= now)

@@ -1,0 +1,81 @@
+"""Sending the outbox: one message per transaction, retried with backoff, given up after the configured
+attempts. Delivery is at least once: a crash between sending and committing sends the same message (with the
+same Message-ID) again, which mail systems de-duplicate."""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Callable
+
+from sqlalchemy import select
+
+from webapp.config import MailSettings
+from webapp.database import begin_write
+from webapp.extensions import db
+from webapp.mail.models import OutboxMessage
+
+MAX_BACKOFF = timedelta(hours=1)
+SERVICE_URL_MARK = "{service_url}"  # bodies are written in transactions that do not know the service's address
+
+
+def build_email(row: OutboxMessage, settings: MailSettings) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at)
+    message.set_content(row.body_text.replace(SERVICE_URL_MARK, settings.service_url))
+    return message
+
+
+def send_by_smtp(message: EmailMessage, settings: MailSettings) -> None:
+    """Hand one message to the SMTP server; any failure raises."""
+    if settings.security == "ssl":
+        connection = smtplib.SMTP_SSL(settings.host, settings.port, timeout=20,
+                                      context=ssl.create_default_context())
+    else:
+        connection = smtplib.SMTP(settings.host, settings.port, timeout=20)
+    with connection:
+        if settings.security == "starttls":
+            connection.starttls(context=ssl.create_default_context())
+        if settings.username:
+            connection.login(settings.username, settings.password)
+        connection.send_message(message)
+
+
+def claim_next_message(now: datetime) -> OutboxMessage | None:
+    """The next message due, locked for this worker; other workers skip it (PostgreSQL SKIP LOCKED; on SQLite
+    the transaction takes the write lock first, so workers take turns)."""
+    begin_write(db.session)
+    return db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+               OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def deliver_next(now: datetime, settings: MailSettings,
+                 send: Callable[[EmailMessage, MailSettings], None] = send_by_smtp) -> bool:
+    """Try the next due message; returns False when none is due. The caller commits."""
+    row = claim_next_message(now)
+    if row is None:
+        return False
+    row.attempts += 1
+    try:
+        send(build_email(row, settings), settings)
+    except (OSError, smtplib.SMTPException) as error:
+        row.last_error = f"{type(error).__name__}: {error}"[:500]
+        if row.attempts >= settings.max_attempts:
+            row.failed_at = now
+        else:
+            row.next_attempt_at = now + min(timedelta(minutes=2 ** (row.attempts - 1)), MAX_BACKOFF)
+    else:
+        row.sent_at, row.last_error = now, None
+    db.session.flush()
+    return True
