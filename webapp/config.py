@@ -138,6 +138,8 @@ class Settings:
         return {
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
+            # Statement parameters hold children's details: never put them in exception messages or logs.
+            "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
             "DEBUG": self.debug,
             "TESTING": self.environment == "test",
             "APP_SETTINGS": self,
