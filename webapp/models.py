@@ -4,5 +4,7 @@ from webapp.audit.models import AuditEvent  # noqa: F401
 from webapp.auth.models import Team, User, UserRole  # noqa: F401
 from webapp.cases.models import Case, CaseAgency, Child, Household, HouseholdMember, StepDraft, StepRecord  # noqa: F401
 from webapp.mail.models import OutboxMessage  # noqa: F401
-from webapp.workflow.models import OpenTask, TaskCompletion, WorkflowInstance, WorkflowVersion  # noqa: F401
+from webapp.workflow.models import (  # noqa: F401
+    OpenTask, RearmRequest, TaskCompletion, WorkflowInstance, WorkflowVersion,
+)
 from webapp.partnership.models import ExtraBankHoliday, PartnershipSetting  # noqa: F401

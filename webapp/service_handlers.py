@@ -24,4 +24,6 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
                                     description="Allocates the social worker chosen (allocated_worker_id)"),
     "notify_gp": ServiceHandler(cases.notify_gp, description="Queues a notification to the child's GP practice",
                                 properties={"milestone": frozenset(cases.GP_MILESTONES)}),
+    "alert_case_team": ServiceHandler(cases.alert_case_team, description="E-mails the case's team about an overdue step",
+                                      properties={"reason": frozenset(cases.ALERTS)}),
 }

@@ -55,7 +55,19 @@ def send_due_mail(settings: MailSettings, send=send_by_smtp, limit: int = 1000) 
     return tried
 
 
+def rearm_deadlines(limit: int = 1000) -> int:
+    """Work through requests to compute deadlines again (a setting or bank holiday changed), an instance at a
+    time; returns how many steps were taken."""
+    steps = 0
+    while steps < limit and runtime.rearm_next(utc_now()):
+        db.session.commit()
+        steps += 1
+    db.session.rollback()
+    return steps
+
+
 def run_pass(settings: MailSettings, send=send_by_smtp) -> PassResult:
+    rearm_deadlines()
     fired, failed = fire_due_timers()
     return PassResult(fired, failed, send_due_mail(settings, send))
 

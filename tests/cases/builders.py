@@ -24,3 +24,31 @@ def referral_answers(given="Ava", family="Demochild", postcode="HG1 1AA", gp_id=
 def open_case(actor, answers: dict, household_id=None):
     return referrals.create_referral(actor, answers, household_id, origin=NO_ORIGIN,
                                      now=datetime.now(timezone.utc))
+
+
+def complete(actor, case, bpmn_id: str, answers: dict):
+    """Complete the case's open step `bpmn_id` through the real service."""
+    from sqlalchemy import select
+
+    from webapp.cases.steps import record_step
+    from webapp.extensions import db
+    from webapp.workflow.models import OpenTask
+
+    task = db.session.scalar(select(OpenTask).where(OpenTask.subject_id == case.id, OpenTask.bpmn_id == bpmn_id))
+    assert task is not None, f"{bpmn_id} is not open"
+    return record_step(actor, case, task, answers, origin=NO_ORIGIN, now=datetime.now(timezone.utc))
+
+
+def take_to_first_review(case, worker, manager, plan_agreed_on: str) -> None:
+    """From the referral decision to the first CIN review, with the smallest valid answers."""
+    complete(manager, case, "referral_decision", {"decision": "section17_assessment",
+                                                  "allocated_worker_id": worker.id, "decision_reasons": "x",
+                                                  "referrer_acknowledged": False})
+    complete(worker, case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x", "findings": "x"})
+    complete(worker, case, "multi_agency_meeting", {"held_on": "2026-03-03", "attendees": "x", "summary": "x"})
+    complete(manager, case, "manager_review", {"assessment_agreed": True})
+    complete(manager, case, "assessment_outcome", {"outcome": "cin_plan", "outcome_reasons": "x"})
+    complete(worker, case, "cin_plan", {"plan_agreed_on": plan_agreed_on, "needs_and_worries": "x",
+                                        "outcomes": [{"outcome": "x"}], "contingency": "x",
+                                        "actions": [{"action": "x", "owner": "x", "due_on": "2026-04-01"}],
+                                        "visiting_frequency": "weekly", "lead_practitioner": "x"})

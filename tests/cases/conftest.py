@@ -12,3 +12,12 @@ def partnership(db_session):
     deploy_directory(PROJECT_ROOT / "workflows")
     seed_demo(db_session)
     return db_session
+
+
+@pytest.fixture
+def partnership_committed(committed_db):
+    """The same, committed, for the worker's passes (each its own transaction)."""
+    deploy_directory(PROJECT_ROOT / "workflows")
+    seed_demo(committed_db)
+    committed_db.commit()
+    return committed_db

@@ -82,3 +82,20 @@ def test_huge_string_at_run_time_fails_harmlessly_with_a_clear_message(tmp_path,
     db_session.rollback()
     assert db_session.get(WorkflowInstance, instance_id).state_version == 2
     assert db_session.scalar(select(OpenTask.bpmn_id).where(OpenTask.instance_id == instance_id)) == "step"
+
+
+def test_no_workflow_ever_holds_spiffworkflows_default_eval_engine(db_session, factory):
+    """Every way a workflow comes to exist (new, loaded, loaded for a timer or a re-arm) has the restricted one."""
+    from tests.workflows.conftest import DIAGRAMS
+    from webapp.workflow.engine import new_workflow
+    from webapp.workflow.state import lock_and_load
+    from webapp.workflow.versions import deployed_version
+
+    deploy_directory(DIAGRAMS)
+    instance_id = runtime.start_instance("deadline", "cases", 1, {"referral_on": "2026-03-02"},
+                                         actor=factory.user(Role.SOCIAL_WORKER))
+    loaded = lock_and_load(instance_id)
+    fresh = new_workflow(loaded.version.specs)
+    for workflow in (loaded.workflow, fresh, lock_and_load(instance_id, lock=False).workflow):
+        assert isinstance(workflow.script_engine.environment, RestrictedEnvironment)
+    assert deployed_version(loaded.version.id) is loaded.version

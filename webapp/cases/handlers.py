@@ -73,3 +73,29 @@ def notify_gp(call: ServiceCall) -> dict:
     queue_message("gp_notification", gp.email, f"{title}: case {case.reference}", body, case_id=case.id,
                   agency_id=gp.id)
     return {}
+
+
+ALERTS = {
+    "referral_decision_overdue": ("Referral decision overdue", "The decision on this referral was due and has not been made.",
+                                  (Role.TEAM_MANAGER,)),
+    "cin_review_overdue": ("Child in need review overdue", "This child in need plan's review is overdue.",
+                           (Role.TEAM_MANAGER, Role.SOCIAL_WORKER)),
+}
+
+
+def alert_case_team(call: ServiceCall) -> None:
+    """Tell the case's team managers (and, where the alert says, its allocated worker) that something is
+    overdue; by e-mail through the outbox, with the case reference and a link, never the child's name."""
+    case = _case(call)
+    title, text, roles = ALERTS[call.properties["reason"]]
+    people = [user for user in db.session.scalars(
+        db.select(User).where(User.team_id == case.team_id, User.is_active.is_(True)))
+        if user.has_role(Role.TEAM_MANAGER) and Role.TEAM_MANAGER in roles]
+    if Role.SOCIAL_WORKER in roles and case.allocated_worker is not None:
+        people.append(case.allocated_worker)
+    for person in {p.id: p for p in people}.values():
+        queue_message("overdue_alert", person.email, f"{title}: case {case.reference}",
+                      f"{text}\n\nCase reference: {case.reference}\nOpen the case: {SERVICE_URL_MARK}/cases/{case.id}\n"
+                      "\nOFFICIAL-SENSITIVE", case_id=case.id)
+    record_event("case.overdue_alert", actor_label="workflow", subject=case,
+                 detail={"reason": call.properties["reason"], "recipients": len(people)})

@@ -11,6 +11,7 @@ from webapp.auth.roles import Role
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.models import Case, CaseAgency, Child, Household, HouseholdMember, StepDraft
 from webapp.cases.steps import record_step
+from webapp.columns import LONDON
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
 from webapp.workflow import runtime
@@ -107,7 +108,9 @@ def create_referral(actor, answers: dict, household_id: int | None, *, origin: O
     db.session.flush()
     record_event("case.created", actor=actor, subject=case, origin=origin,
                  detail={"household_id": household.id, "linked_to_known_household": household_id is not None})
-    case.workflow_instance_id = runtime.start_instance(PROCESS, "cases", case.id, actor=actor, now=now)
+    case.workflow_instance_id = runtime.start_instance(
+        PROCESS, "cases", case.id, {"referral_received_on": now.astimezone(LONDON).date().isoformat()},
+        actor=actor, now=now)
     first = db.session.scalar(select(OpenTask).where(OpenTask.instance_id == case.workflow_instance_id,
                                                      OpenTask.bpmn_id == "record_referral"))
     record_step(actor, case, first, answers, origin=origin, now=now)

@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.partnership.definitions import DEFINITIONS
 from webapp.partnership.models import ExtraBankHoliday, PartnershipSetting
 from webapp.workflow.calendar import _bank_holidays
+from webapp.workflow.runtime import request_rearm
 
 
 def setting_value(name: str) -> int | str:
@@ -55,6 +56,8 @@ def change_settings(actor, values: dict[str, str], *, origin: Origin) -> list[st
         db.session.add(row)
         record_event("setting.changed", actor=actor, origin=origin,
                      detail={"setting": name, "from": before, "to": value})
+    if changes:
+        request_rearm(f"settings changed: {', '.join(sorted(changes))}")
     db.session.flush()
     return sorted(changes)
 
@@ -86,6 +89,7 @@ def add_extra_holiday(actor, on: date | None, name: str, *, origin: Origin) -> E
     db.session.add(holiday)
     db.session.flush()
     record_event("bank_holiday.added", actor=actor, origin=origin, detail={"on": on.isoformat(), "name": holiday.name})
+    request_rearm(f"bank holiday added: {on.isoformat()}")
     return holiday
 
 
@@ -96,3 +100,4 @@ def remove_extra_holiday(actor, on: date, *, origin: Origin) -> None:
         raise NotFound("There is no such added bank holiday.")
     db.session.delete(holiday)
     record_event("bank_holiday.removed", actor=actor, origin=origin, detail={"on": on.isoformat()})
+    request_rearm(f"bank holiday removed: {on.isoformat()}")

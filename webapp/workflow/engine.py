@@ -18,6 +18,8 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from webapp.workflow.expressions import script_engine
+
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 
 
@@ -129,6 +131,18 @@ def load_state(state_json: str, serializer_version: str, specs: tuple, specs_jso
         full = {**dct, "spec": stored["spec"], "subprocess_specs": stored["subprocess_specs"],
                 SERIALIZER.VERSION_KEY: serializer_version}
         SERIALIZER.migrate(full)
-        return SERIALIZER.from_dict(full)
+        return _restricted(SERIALIZER.from_dict(full))
     spec, subprocess_specs = specs
-    return SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    return _restricted(SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs))
+
+
+def _restricted(workflow: BpmnWorkflow) -> BpmnWorkflow:
+    # SpiffWorkflow's default script engine is plain eval: never let a workflow exist with it, even for a moment.
+    workflow.script_engine = script_engine()
+    return workflow
+
+
+def new_workflow(specs: tuple) -> BpmnWorkflow:
+    """A new workflow of a version's specs, with the restricted expression engine."""
+    spec, subprocess_specs = specs
+    return _restricted(BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine()))

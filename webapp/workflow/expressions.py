@@ -70,6 +70,13 @@ def days_after(start, count: int) -> str:
     return end_of_day(_as_date(start) + timedelta(days=int(count))).isoformat()
 
 
+def interval_after(start, count: int, unit: str) -> str:
+    """The end of the day `count` weeks, working days or calendar days after start (a review cadence)."""
+    if unit == "working_days":
+        return working_days_after(start, count)
+    return days_after(start, int(count) * (7 if unit == "weeks" else 1))
+
+
 def today() -> str:
     """Today's date in London, ISO formatted."""
     return utc_now().astimezone(LONDON).date().isoformat()
@@ -79,6 +86,7 @@ DOMAIN_FUNCTIONS = {
     "working_days_after": working_days_after,
     "days_after": days_after,
     "setting": setting,
+    "interval_after": interval_after,
     "today": today,
     "len": len, "min": min, "max": max, "abs": abs, "round": round,
     "int": int, "str": str, "bool": bool,
@@ -101,7 +109,9 @@ def evaluate(expression: str, data: dict):
     """Evaluate one expression against task data with the domain functions; raise ExpressionError."""
     if is_bare_iso(expression):
         return expression.strip()
-    evaluator = EvalWithCompoundTypes(names=dict(data), functions=DOMAIN_FUNCTIONS)
+    # A name the data does not hold yet reads as None (`review_held_on or plan_agreed_on`); names are checked
+    # against the forms and handlers at deploy, so a misspelt name never gets this far.
+    evaluator = EvalWithCompoundTypes(names=lambda node: data.get(node.id), functions=DOMAIN_FUNCTIONS)
     try:
         return evaluator.eval(expression)
     except InvalidExpression as error:

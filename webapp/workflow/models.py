@@ -88,3 +88,16 @@ class TaskCompletion(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_by_label: Mapped[str] = mapped_column(String(120))
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class RearmRequest(db.Model):
+    """Deadlines to compute again because a setting or a bank holiday changed; the worker works through the
+    running instances one transaction each, keeping its place in `cursor_instance_id`."""
+
+    __tablename__ = "workflow_rearm_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    cursor_instance_id: Mapped[int] = mapped_column(default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

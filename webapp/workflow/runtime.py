@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import delete, insert, select
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -18,11 +18,14 @@ from webapp.database import begin_write
 from webapp.errors import Conflict, DomainError, PermissionDenied
 from webapp.extensions import db
 from webapp.service_handlers import SERVICE_HANDLERS
+from webapp.workflow.engine import new_workflow
 from webapp.workflow.expressions import script_engine
 from webapp.workflow.forms import validate_submission, workflow_fields
 from webapp.workflow.handlers import ServiceCall
-from webapp.workflow.models import OpenTask, TaskCompletion, WorkflowInstance
-from webapp.workflow.state import Loaded, insert_instance, lock_and_load, next_timer, refresh_open_tasks, save
+from webapp.workflow.models import OpenTask, RearmRequest, TaskCompletion, WorkflowInstance
+from webapp.workflow.state import (
+    Loaded, insert_instance, lock_and_load, next_timer, refresh_open_tasks, save, update_due_dates,
+)
 from webapp.workflow.versions import current_version, deployed_version
 
 
@@ -35,14 +38,23 @@ class WorkflowFailed(DomainError):
     status_code = 422
 
 
-def _run(loaded: Loaded) -> None:
-    """Run the engine to the next wait, with service tasks dispatched to the handler table."""
+def _attach_handlers(loaded: Loaded) -> Loaded:
+    """The restricted engine, with service tasks dispatched to the handler table for this instance."""
 
     def call_handler(name: str, step: str, properties: dict, data: dict) -> dict | None:
         return SERVICE_HANDLERS[name].function(
             ServiceCall(loaded.instance_id, loaded.subject_type, loaded.subject_id, step, data, properties))
 
     loaded.workflow.script_engine = script_engine(call_handler)
+    return loaded
+
+
+def _load(instance_id: int, *, lock: bool = True) -> Loaded:
+    return _attach_handlers(lock_and_load(instance_id, lock=lock))
+
+
+def _run(loaded: Loaded) -> None:
+    """Run the engine to the next wait."""
     try:
         loaded.workflow.do_engine_steps()
     except WorkflowException as error:
@@ -63,12 +75,12 @@ def start_instance(process_id: str, subject_type: str, subject_id: int, data: di
     now = now or utc_now()
     begin_write(db.session)
     version = deployed_version(current_version(process_id).id)
-    workflow = BpmnWorkflow(*version.specs)
+    workflow = new_workflow(version.specs)
     workflow.data.update(data or {}, subject_type=subject_type, subject_id=subject_id)
     start = workflow.get_next_task(state=TaskState.READY)
     if start is not None:
         start.data.update(workflow.data)
-    loaded = insert_instance(version, subject_type, subject_id, workflow, now)
+    loaded = _attach_handlers(insert_instance(version, subject_type, subject_id, workflow, now))
     _run(loaded)
     save(loaded, now)
     record_event("workflow.started", actor=actor, actor_label="workflow", subject=("workflow_instances", loaded.instance_id),
@@ -94,7 +106,7 @@ def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: dat
     parallel branch or a timer completed meanwhile is simply part of it. Only the same task done meanwhile
     is a conflict, reported with who did it and when."""
     now = now or utc_now()
-    loaded = lock_and_load(instance_id)
+    loaded = _load(instance_id)
     try:
         task = loaded.workflow.get_task_from_id(UUID(task_id))
     except (ValueError, TaskNotFoundException):
@@ -121,7 +133,7 @@ def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: dat
 def fire_due_timers(instance_id: int, *, now: datetime | None = None) -> None:
     """Fire the instance's timers that are due and run on to the next wait."""
     now = now or utc_now()
-    loaded = lock_and_load(instance_id)
+    loaded = _load(instance_id)
     loaded.workflow.refresh_timers()
     _run(loaded)
     save(loaded, now)
@@ -137,6 +149,46 @@ def step_form(instance_id: int, form_key: str | None) -> dict:
 def process_form(process_id: str, form_key: str) -> dict:
     """A form of the current version of a process (the form a new instance will use first)."""
     return deployed_version(current_version(process_id).id).form_validator(form_key).schema
+
+
+def rearm_timers(instance_id: int, *, now: datetime | None = None) -> None:
+    """Compute again the dates of the timers an instance waits for (a setting or a bank holiday changed):
+    SpiffWorkflow fixes a timer's date when it starts waiting and never looks again. A date now past fires."""
+    now = now or utc_now()
+    loaded = _load(instance_id)
+    for event in loaded.workflow.get_tasks(state=TaskState.WAITING):
+        if isinstance(getattr(event.task_spec, "event_definition", None), TimeDateEventDefinition):
+            event.internal_data.pop("event_value", None)
+    loaded.workflow.refresh_timers()
+    _run(loaded)
+    save(loaded, now)
+    update_due_dates(loaded)
+    record_event("workflow.timers_rearmed", actor_label="worker", subject=("workflow_instances", instance_id))
+
+
+def request_rearm(reason: str) -> None:
+    """Ask the worker to compute every running deadline again (in the caller's transaction)."""
+    db.session.add(RearmRequest(reason=reason[:200]))
+
+
+def rearm_next(now: datetime) -> bool:
+    """Re-arm the next instance of the oldest open request; False when no request is open. Caller commits."""
+    begin_write(db.session)
+    request = db.session.scalar(select(RearmRequest).where(RearmRequest.done_at.is_(None))
+                                .order_by(RearmRequest.id).limit(1).with_for_update(skip_locked=True))
+    if request is None:
+        return False
+    instance_id = db.session.scalar(
+        select(WorkflowInstance.id).where(WorkflowInstance.id > request.cursor_instance_id,
+                                          WorkflowInstance.is_completed.is_(False),
+                                          WorkflowInstance.next_timer_at.is_not(None))
+        .order_by(WorkflowInstance.id).limit(1))
+    if instance_id is None:
+        request.done_at = now
+    else:
+        rearm_timers(instance_id, now=now)
+        request.cursor_instance_id = instance_id
+    return True
 
 
 def claim_due_instance(now: datetime, skip: set[int] = frozenset()) -> int | None:
@@ -157,7 +209,7 @@ def due_instance_ids(now: datetime, limit: int = 100) -> list[int]:
 
 def workflow_data(instance_id: int) -> dict:
     """The instance's current workflow data (diagnostics and tests; pages read domain tables instead)."""
-    workflow = lock_and_load(instance_id, lock=False).workflow
+    workflow = _load(instance_id, lock=False).workflow
     last = workflow.last_task
     return dict(workflow.data if workflow.is_completed() or last is None else last.data)
 
@@ -167,7 +219,7 @@ def rebuild_derived_rows(now: datetime | None = None) -> int:
     now = now or utc_now()
     ids = list(db.session.scalars(select(WorkflowInstance.id).where(WorkflowInstance.is_completed.is_(False))))
     for instance_id in ids:
-        loaded = lock_and_load(instance_id)
+        loaded = _load(instance_id)
         db.session.execute(delete(OpenTask).where(OpenTask.instance_id == instance_id))
         loaded.open_task_ids = set()
         refresh_open_tasks(loaded, now)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.database import begin_write
@@ -33,6 +34,8 @@ _SAVE = (update(INSTANCES)
 _OPEN_TASKS = OpenTask.__table__
 _CLOSE_TASKS = delete(_OPEN_TASKS).where(_OPEN_TASKS.c.task_id.in_(bindparam("task_ids", expanding=True)))
 _ADD_TASKS = insert(_OPEN_TASKS)
+_SET_DUE = (update(_OPEN_TASKS).where(_OPEN_TASKS.c.task_id == bindparam("open_task_id"))
+            .values(due_at=bindparam("new_due_at")))
 
 
 @dataclass
@@ -100,6 +103,23 @@ def save(loaded: Loaded, now: datetime) -> None:
     refresh_open_tasks(loaded, now)
 
 
+def task_due_at(task) -> datetime | None:
+    """A user task's deadline: the earliest timer waiting on its boundary (its 'due by')."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    due = [datetime.fromisoformat(sibling.internal_data["event_value"]) for sibling in parent.children
+           if sibling is not task and sibling.state == TaskState.WAITING
+           and isinstance(sibling.internal_data.get("event_value"), str)]
+    return min(due) if due else None
+
+
+def update_due_dates(loaded: Loaded) -> None:
+    """Rewrite the due dates of the open-task rows (after deadlines were re-armed)."""
+    for task_id, task in ready_user_tasks(loaded.workflow).items():
+        db.session.execute(_SET_DUE, {"open_task_id": task_id, "new_due_at": task_due_at(task)})
+
+
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:
     """When the earliest timer the workflow waits for is due."""
     due = [datetime.fromisoformat(event.value) for event in workflow.waiting_events()
@@ -117,7 +137,7 @@ def refresh_open_tasks(loaded: Loaded, now: datetime) -> None:
         "instance_id": loaded.instance_id, "task_id": task_id, "bpmn_id": task.task_spec.bpmn_id,
         "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id, "role": loaded.task_meta(task).get("role"),
         "form_key": loaded.task_meta(task).get("form_key"), "subject_type": loaded.subject_type,
-        "subject_id": loaded.subject_id, "ready_at": now,
+        "subject_id": loaded.subject_id, "ready_at": now, "due_at": task_due_at(task),
     } for task_id, task in ready.items() if task_id not in loaded.open_task_ids]
     if new_rows:
         db.session.execute(_ADD_TASKS, new_rows)

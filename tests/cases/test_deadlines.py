@@ -1,0 +1,76 @@
+"""Deadlines of the Section 17 process, with the clock moved (never waited for) and the worker's own passes."""
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from tests.cases.builders import complete, open_case, referral_answers, take_to_first_review
+from webapp.audit.services import NO_ORIGIN
+from webapp.auth.models import User
+from webapp.mail.models import OutboxMessage
+from webapp.partnership import services as partnership
+from webapp.worker import fire_due_timers, rearm_deadlines
+from webapp.workflow.models import OpenTask, WorkflowInstance
+
+
+def user(session, username):
+    return session.scalar(select(User).where(User.username == username))
+
+
+def due_of(session, case, bpmn_id):
+    session.expire_all()
+    return session.scalar(select(OpenTask.due_at).where(OpenTask.subject_id == case.id, OpenTask.bpmn_id == bpmn_id))
+
+
+def alerts(session, case):
+    return session.scalars(select(OutboxMessage.to_address).where(OutboxMessage.case_id == case.id,
+                                                                  OutboxMessage.kind == "overdue_alert")).all()
+
+
+def test_an_undecided_referral_alerts_the_team_manager_after_one_working_day(partnership_committed, clock):
+    session = partnership_committed
+    clock.move_to(datetime(2026, 3, 6, 10, 0, tzinfo=timezone.utc))  # a Friday
+    case = open_case(user(session, "sw1"), referral_answers())
+    session.commit()
+    assert due_of(session, case, "referral_decision").isoformat() == "2026-03-09T23:59:59+00:00"  # Monday
+    clock.move_to(datetime(2026, 3, 9, 23, 0, tzinfo=timezone.utc))
+    assert fire_due_timers() == (0, 0) and alerts(session, case) == []
+    clock.move_to(datetime(2026, 3, 10, 0, 0, 1, tzinfo=timezone.utc))
+    assert fire_due_timers() == (1, 0)
+    assert alerts(session, case) == ["tm1@example.org"]
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "overdue_alert"))
+    assert message.subject == f"Referral decision overdue: case {case.reference}"
+    assert due_of(session, case, "referral_decision") is not None  # the decision still waits: work goes on
+
+
+def test_an_added_bank_holiday_moves_a_running_deadline(partnership_committed, clock):
+    session = partnership_committed
+    clock.move_to(datetime(2026, 3, 6, 10, 0, tzinfo=timezone.utc))
+    case = open_case(user(session, "sw1"), referral_answers())
+    session.commit()
+    partnership.add_extra_holiday(user(session, "admin"), datetime(2026, 3, 9).date(), "Coronation", origin=NO_ORIGIN)
+    session.commit()
+    assert rearm_deadlines() >= 1
+    assert due_of(session, case, "referral_decision").isoformat() == "2026-03-10T23:59:59+00:00"
+    session.expire_all()
+    instance = session.get(WorkflowInstance, case.workflow_instance_id)
+    assert instance.next_timer_at.isoformat() == "2026-03-10T23:59:59+00:00"
+
+
+def test_cin_reviews_fall_due_at_the_cadence_and_a_changed_cadence_moves_them(partnership_committed, clock):
+    session = partnership_committed
+    clock.move_to(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    case = open_case(user(session, "sw1"), referral_answers())
+    take_to_first_review(case, user(session, "sw1"), user(session, "tm1"), plan_agreed_on="2026-03-16")
+    session.commit()
+    assert due_of(session, case, "cin_review").isoformat() == "2026-04-27T22:59:59+00:00"  # 6 weeks, BST
+    partnership.change_settings(user(session, "admin"), {"cin_review_interval": "4"}, origin=NO_ORIGIN)
+    session.commit()
+    rearm_deadlines()
+    assert due_of(session, case, "cin_review").isoformat() == "2026-04-13T22:59:59+00:00"  # 4 weeks
+    clock.move_to(datetime(2026, 4, 14, 8, 0, tzinfo=timezone.utc))
+    assert fire_due_timers() == (1, 0)
+    assert sorted(alerts(session, case)) == ["sw1@example.org", "tm1@example.org"]
+    complete(user(session, "sw1"), case, "cin_review", {"review_held_on": "2026-04-14", "progress": "x",
+                                                       "review_decision": "continue"})
+    session.commit()
+    assert due_of(session, case, "cin_review").isoformat() == "2026-05-12T22:59:59+00:00"  # 4 weeks on
