@@ -74,3 +74,20 @@ def test_cin_reviews_fall_due_at_the_cadence_and_a_changed_cadence_moves_them(pa
                                                        "review_decision": "continue"})
     session.commit()
     assert due_of(session, case, "cin_review").isoformat() == "2026-05-12T22:59:59+00:00"  # 4 weeks on
+
+
+def test_my_tasks_and_the_case_page_show_the_deadline_and_working_days_left(client, partnership, clock):
+    from tests.helpers import sign_in
+    from webapp.demo import DEMO_PASSWORD
+
+    clock.move_to(datetime(2026, 3, 6, 10, 0, tzinfo=timezone.utc))  # Friday; due end of Monday 9 March
+    case = open_case(user(partnership, "sw1"), referral_answers())
+    partnership.commit()
+    sign_in(client, "tm1", DEMO_PASSWORD)
+    assert "Due 9 Mar 2026, 1 working day left" in client.get("/tasks").text
+    clock.move_to(datetime(2026, 3, 11, 10, 0, tzinfo=timezone.utc))  # Wednesday
+    client.get("/tasks")  # days later: this ends the idle session
+    sign_in(client, "tm1", DEMO_PASSWORD)
+    page = client.get("/tasks").text
+    assert "Overdue since 9 Mar 2026, by 2 working days" in page and "govuk-tag--red" in page
+    assert "Overdue since 9 Mar 2026" in client.get(f"/cases/{case.id}").text

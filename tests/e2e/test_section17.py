@@ -68,7 +68,8 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
 
     sign_in(ui, "sw1", DEMO_PASSWORD)
     complete_step(ui, reference, "Write the child in need plan", {
-        "needs_and_worries": "Parental alcohol use", "outcomes-0-outcome": "Baby sleeps safely every night",
+        "plan_agreed_on": "2026-03-16", "needs_and_worries": "Parental alcohol use",
+        "outcomes-0-outcome": "Baby sleeps safely every night",
         "actions-0-action": "Safer sleep visit", "actions-0-owner": "Health visitor", "actions-0-due_on": "2026-03-20",
         "actions-1-action": "Alcohol service referral", "actions-1-owner": "Social worker",
         "actions-1-due_on": "2026-03-27", "contingency": "Strategy discussion if drinking continues",
@@ -97,7 +98,8 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
     committed_db.commit()
     case = committed_db.scalar(select(Case).join(Child).where(Child.given_names == "Baby"))
     assert case.child.household_id == older.child.household_id
-    subjects = committed_db.scalars(select(OutboxMessage.subject).where(OutboxMessage.case_id == case.id)
+    subjects = committed_db.scalars(select(OutboxMessage.subject).where(OutboxMessage.case_id == case.id,
+                                                                        OutboxMessage.kind == "gp_notification")
                                     .order_by(OutboxMessage.id)).all()
     assert subjects == [f"Section 17 assessment started: case {reference}",
                         f"Section 17 assessment outcome: case {reference}",

@@ -23,6 +23,7 @@ class OpenStep:
     name: str
     role: str | None
     mine: bool
+    due_at: object = None
 
 
 @dataclass
@@ -52,7 +53,7 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
     record_event("case.viewed", actor=actor, subject=case, origin=origin)
     siblings = [Sibling(child, [(c, can_see(actor, c)) for c in child.cases])
                 for child in case.child.household.children if child.id != case.child_id]
-    steps = [OpenStep(t.task_id, t.name, t.role, can_do_step(actor, case, t.role)) for t in db.session.scalars(
+    steps = [OpenStep(t.task_id, t.name, t.role, can_do_step(actor, case, t.role), t.due_at) for t in db.session.scalars(
         select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id)
         .order_by(OpenTask.ready_at)).all()]
     provide = choice_provider(case.team_id)

@@ -30,7 +30,7 @@ def _form_page(template: str, schema: dict, answers: dict, errors: dict, rows_sh
 @blueprint.route("/tasks")
 @login_required
 def tasks():
-    return render_template("cases/my_tasks.html", rows=my_tasks(_actor()))
+    return render_template("cases/my_tasks.html", rows=my_tasks(_actor()), now=utc_now())
 
 
 @blueprint.route("/cases")

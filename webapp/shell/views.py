@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.auth.roles import Role
-from webapp.columns import london_time
+from webapp.columns import LONDON, london_time
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.shell.navigation import navigation_for
@@ -39,6 +39,30 @@ def inject_shell():
         "partnership_name": settings.partnership_name,
         "navigation": navigation_for(current_user),
     }
+
+
+@blueprint.app_template_filter("deadline")
+def deadline(due_at) -> str:
+    """'Due 9 Mar 2026, 2 working days left' / 'due today' / 'overdue by 3 working days', in London time."""
+    if due_at is None:
+        return "No deadline set"
+    from flask import g
+
+    from webapp.columns import utc_now
+    from webapp.partnership.services import extra_holidays
+    from webapp.workflow.calendar import working_days_between
+
+    if "extra_holidays" not in g:
+        g.extra_holidays = extra_holidays()
+    today, due_day = utc_now().astimezone(LONDON).date(), due_at.astimezone(LONDON).date()
+    left = working_days_between(today, due_day, g.extra_holidays)
+    when = due_at.astimezone(LONDON).strftime("%-d %b %Y")
+    if due_day < today:
+        days = max(-left, 1)
+        return f"Overdue since {when}, by {days} working day{'s' if days != 1 else ''}"
+    if due_day == today:
+        return f"Due today, {when}"
+    return f"Due {when}, {left} working day{'s' if left != 1 else ''} left"
 
 
 @blueprint.route("/")
