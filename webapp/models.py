@@ -8,3 +8,4 @@ from webapp.workflow.models import (  # noqa: F401
     OpenTask, RearmRequest, TaskCompletion, WorkflowInstance, WorkflowVersion,
 )
 from webapp.partnership.models import ExtraBankHoliday, PartnershipSetting  # noqa: F401
+from webapp.information_requests.models import InformationRequest  # noqa: F401

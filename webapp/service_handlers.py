@@ -5,6 +5,7 @@ from __future__ import annotations
 from webapp.audit.services import record_event
 from webapp.cases import handlers as cases
 from webapp.cases.models import Stage
+from webapp.information_requests import handlers as requests
 from webapp.workflow.handlers import ServiceCall, ServiceHandler
 
 
@@ -24,6 +25,12 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
                                     description="Allocates the social worker chosen (allocated_worker_id)"),
     "notify_gp": ServiceHandler(cases.notify_gp, description="Queues a notification to the child's GP practice",
                                 properties={"milestone": frozenset(cases.GP_MILESTONES)}),
+    "chase_information_request": ServiceHandler(requests.chase_information_request,
+                                                description="Reminds the agency of an unanswered request"),
+    "escalate_information_request": ServiceHandler(requests.escalate_information_request,
+                                                   description="Tells the team manager a request is unanswered"),
+    "information_request_answered": ServiceHandler(requests.information_request_answered,
+                                                   description="Tells the social worker the answer arrived"),
     "alert_case_team": ServiceHandler(cases.alert_case_team, description="E-mails the case's team about an overdue step",
                                       properties={"reason": frozenset(cases.ALERTS)}),
 }

@@ -25,6 +25,7 @@ class PassResult:
 
 def fire_due_timers(limit: int = 1000) -> tuple[int, int]:
     """Fire every due timer once (each in its own transaction); returns (fired, failed)."""
+    db.session.rollback()  # start clean: a transaction left open would hold an old snapshot (SQLite)
     fired, failed, seen = 0, 0, set()
     while fired + failed < limit:
         now = utc_now()
@@ -47,6 +48,7 @@ def fire_due_timers(limit: int = 1000) -> tuple[int, int]:
 
 def send_due_mail(settings: MailSettings, send=send_by_smtp, limit: int = 1000) -> int:
     """Try every message due, each in its own transaction; returns how many were tried."""
+    db.session.rollback()
     tried = 0
     while tried < limit and deliver_next(utc_now(), settings, send):
         db.session.commit()
@@ -58,6 +60,7 @@ def send_due_mail(settings: MailSettings, send=send_by_smtp, limit: int = 1000) 
 def rearm_deadlines(limit: int = 1000) -> int:
     """Work through requests to compute deadlines again (a setting or bank holiday changed), an instance at a
     time; returns how many steps were taken."""
+    db.session.rollback()
     steps = 0
     while steps < limit and runtime.rearm_next(utc_now()):
         db.session.commit()

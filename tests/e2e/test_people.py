@@ -11,6 +11,7 @@ CASEWORK = ["Home", "My tasks", "Cases", "New referral"]
 EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {
     Role.ADMINISTRATOR: ["Home", "Users", "Teams", "Agencies", "Settings", "Audit trail"],
     Role.SOCIAL_WORKER: CASEWORK, Role.TEAM_MANAGER: CASEWORK, Role.SENIOR_MANAGER: ["Home", "Cases"],
+    Role.AGENCY_PRACTITIONER: ["Home", "Information requests"],
 }
 
 

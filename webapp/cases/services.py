@@ -45,6 +45,8 @@ class CaseView:
     open_steps: list[OpenStep]
     history: list[HistoryEntry]
     can_reallocate: bool
+    information_requests: list
+    can_request_information: bool
 
 
 def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
@@ -61,7 +63,11 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
                                  .order_by(StepRecord.completed_at.desc(), StepRecord.id.desc())).all()
     history = [HistoryEntry(r, describe_answers(runtime.step_form(case.workflow_instance_id, r.form_key), r.answers,
                                                 provide)) for r in records]
-    return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id)
+    from webapp.information_requests.services import requests_on_case
+
+    return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
+                    requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
+                    or can_do_step(actor, case, Role.TEAM_MANAGER.value))
 
 
 def reallocation_choices(actor, case_id: int, *, origin: Origin | None = None) -> tuple[Case, list[tuple[str, str]]]:

@@ -1,0 +1,1 @@
+from tests.cases.conftest import partnership, partnership_committed  # noqa: F401

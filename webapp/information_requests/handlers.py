@@ -1,0 +1,52 @@
+"""What the information-request diagram asks: chase the agency, escalate to the team manager, tell the worker."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from webapp.audit.services import record_event
+from webapp.auth.models import User
+from webapp.auth.roles import Role
+from webapp.columns import utc_now
+from webapp.extensions import db
+from webapp.information_requests.models import InformationRequest
+from webapp.information_requests.notices import tell_agency
+from webapp.mail.delivery import SERVICE_URL_MARK
+from webapp.mail.services import queue_message
+from webapp.workflow.handlers import ServiceCall
+
+
+def _request(call: ServiceCall) -> InformationRequest:
+    return db.session.get(InformationRequest, call.subject_id)
+
+
+def _tell(people, request: InformationRequest, title: str, text: str) -> None:
+    for person in {p.id: p for p in people if p is not None}.values():
+        queue_message("information_request", person.email, f"{title}: case {request.case.reference}",
+                      f"{text}\n\nCase reference: {request.case.reference}\n"
+                      f"Open the case: {SERVICE_URL_MARK}/cases/{request.case_id}\n\nOFFICIAL-SENSITIVE",
+                      case_id=request.case_id)
+
+
+def chase_information_request(call: ServiceCall) -> None:
+    request = _request(call)
+    request.chased_at = utc_now()
+    tell_agency(request, "Reminder: information request overdue",
+                 "Children's social care is still waiting for your agency's answer about a child.")
+    record_event("information_request.chased", actor_label="workflow", subject=request)
+
+
+def escalate_information_request(call: ServiceCall) -> None:
+    request = _request(call)
+    request.escalated_at = utc_now()
+    managers = [u for u in db.session.scalars(select(User).where(User.team_id == request.case.team_id,
+                                                                 User.is_active.is_(True)))
+                if u.has_role(Role.TEAM_MANAGER)]
+    _tell(managers, request, "Information request unanswered",
+          f"{request.agency.name} has not answered an information request, even after a reminder.")
+    record_event("information_request.escalated", actor_label="workflow", subject=request)
+
+
+def information_request_answered(call: ServiceCall) -> None:
+    request = _request(call)
+    _tell([request.requested_by, request.case.allocated_worker], request, "Information received",
+          f"{request.agency.name} has answered your information request.")

@@ -1,0 +1,108 @@
+"""Asking an involved agency what it knows, and the agency's answer. Agency practitioners see only the requests
+addressed to their agency (to them by name, or to the agency's inbox), and nothing else of the case."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from webapp.agencies.models import Agency
+from webapp.audit.services import Origin, record_event
+from webapp.auth.models import User
+from webapp.auth.roles import Role
+from webapp.cases.access import can_do_step, get_visible_case
+from webapp.cases.models import CaseAgency
+from webapp.columns import LONDON
+from webapp.errors import InvalidInput, NotFound, PermissionDenied
+from webapp.extensions import db
+from webapp.information_requests.models import InformationRequest
+from webapp.information_requests.notices import tell_agency
+from webapp.workflow import runtime
+from webapp.workflow.models import OpenTask
+
+PROCESS = "information_request"
+NOT_FOUND = "There is no such request for your agency."
+
+
+def request_information(actor, case_id: int, agency_id: int | None, question: str, *, addressed_to_id: int | None,
+                        origin: Origin, now: datetime) -> InformationRequest:
+    """Ask an agency about the child; the agency joins the case's agencies-involved register."""
+    case = get_visible_case(actor, case_id)
+    if not (can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value)):
+        raise PermissionDenied("Information is requested by the case's social worker or team manager.")
+    errors = {}
+    agency = db.session.get(Agency, agency_id) if agency_id else None
+    if agency is None or not agency.is_active:
+        errors["agency_id"] = "Select the agency to ask"
+    if not question.strip():
+        errors["question"] = "Enter what you need to know"
+    named = db.session.get(User, addressed_to_id) if addressed_to_id else None
+    if addressed_to_id and (named is None or named.agency_id != agency_id or not named.is_active):
+        errors["addressed_to_id"] = "Select a practitioner of that agency, or leave it to the agency"
+    if errors:
+        raise InvalidInput("The request was not sent", errors)
+    request = InformationRequest(case_id=case.id, agency_id=agency.id, addressed_to_id=addressed_to_id,
+                                 question=question.strip(), requested_by_id=actor.id, requested_at=now)
+    db.session.add(request)
+    if not db.session.scalar(select(CaseAgency.id).where(CaseAgency.case_id == case.id,
+                                                         CaseAgency.agency_id == agency.id)):
+        db.session.add(CaseAgency(case_id=case.id, agency_id=agency.id, added_at=now))
+    db.session.flush()
+    request.workflow_instance_id = runtime.start_instance(
+        PROCESS, "information_requests", request.id, {"requested_on": now.astimezone(LONDON).date().isoformat()},
+        actor=actor, now=now)
+    tell_agency(request, "Information request", "Children's social care asks what your agency knows about a child.")
+    record_event("case.information_requested", actor=actor, subject=case, origin=origin,
+                 detail={"request_id": request.id, "agency_id": agency.id})
+    return request
+
+
+def _visible_to_agency(actor):
+    if not actor.has_role(Role.AGENCY_PRACTITIONER) or actor.agency_id is None:
+        return None
+    return (InformationRequest.agency_id == actor.agency_id) & or_(
+        InformationRequest.addressed_to_id.is_(None), InformationRequest.addressed_to_id == actor.id)
+
+
+def requests_for_agency(actor) -> list[InformationRequest]:
+    """The requests addressed to the actor's agency (or to them by name), unanswered first."""
+    condition = _visible_to_agency(actor)
+    if condition is None:
+        raise PermissionDenied("Information requests are answered by agency practitioners.")
+    return list(db.session.scalars(select(InformationRequest).where(condition).order_by(
+        InformationRequest.answered_at.is_not(None), InformationRequest.requested_at)))
+
+
+def open_request(actor, request_id: int, *, origin: Origin) -> tuple[InformationRequest, OpenTask | None, dict]:
+    """A request for the actor's agency, its open answer step (None once answered) and the answer form."""
+    condition = _visible_to_agency(actor)
+    request = db.session.scalar(select(InformationRequest).where(InformationRequest.id == request_id, condition)) \
+        if condition is not None else None
+    if request is None:
+        raise NotFound(NOT_FOUND)
+    task = db.session.scalar(select(OpenTask).where(OpenTask.instance_id == request.workflow_instance_id,
+                                                    OpenTask.bpmn_id == "answer_request"))
+    record_event("information_request.viewed", actor=actor, subject=request, origin=origin)
+    form = runtime.step_form(request.workflow_instance_id, "information_request_answer")
+    return request, task, form
+
+
+def answer_request(actor, request_id: int, answers: dict, *, origin: Origin, now: datetime) -> InformationRequest:
+    """Record the agency's answer on the case; the social worker is told. Bad answers change nothing."""
+    request, task, _ = open_request(actor, request_id, origin=origin)
+    if task is None:
+        raise runtime.explain_missing_task("") if request.answered_at is None else InvalidInput(
+            f"This request was answered on {request.answered_at.astimezone(LONDON).strftime('%-d %B %Y')}.")
+    task_id = task.task_id
+    db.session.expunge(task)
+    request.answer = runtime.complete_task(request.workflow_instance_id, task_id, answers, actor=actor, now=now)
+    request.answered_at, request.answered_by_id = now, actor.id
+    db.session.flush()
+    record_event("case.information_received", actor=actor, subject=request.case, origin=origin,
+                 detail={"request_id": request.id})
+    return request
+
+
+def requests_on_case(case_id: int) -> list[InformationRequest]:
+    return list(db.session.scalars(select(InformationRequest).where(InformationRequest.case_id == case_id)
+                                   .order_by(InformationRequest.requested_at)))

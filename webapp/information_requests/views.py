@@ -1,0 +1,86 @@
+"""Pages: a social worker asks an agency; an agency practitioner lists and answers its requests."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from webapp.agencies.models import Agency
+from webapp.auth.models import User
+from webapp.auth.roles import Role
+from webapp.cases.access import get_visible_case
+from webapp.columns import utc_now
+from webapp.errors import InvalidInput
+from webapp.extensions import db
+from webapp.information_requests import services
+from webapp.shell.schema_forms import build_fields, error_list, read_form
+from webapp.shell.security import request_origin
+
+blueprint = Blueprint("information_requests", __name__)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _agencies_and_people():
+    agencies = db.session.scalars(select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name)).all()
+    people = [u for u in db.session.scalars(select(User).where(User.agency_id.is_not(None), User.is_active.is_(True))
+                                            .order_by(User.full_name)) if u.has_role(Role.AGENCY_PRACTITIONER)]
+    return agencies, people
+
+
+@blueprint.route("/cases/<int:case_id>/information-requests/new", methods=["GET", "POST"])
+@login_required
+def new_request(case_id: int):
+    actor = _actor()
+    case = get_visible_case(actor, case_id)
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form
+        agency_id, person = values.get("agency_id", ""), values.get("addressed_to_id", "")
+        try:
+            made = services.request_information(
+                actor, case_id, int(agency_id) if agency_id.isdigit() else None, values.get("question", ""),
+                addressed_to_id=int(person) if person.isdigit() else None, origin=request_origin(), now=utc_now())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+        else:
+            db.session.commit()
+            flash(f"Request sent to {made.agency.name}", "success")
+            return redirect(url_for("cases.case_page", case_id=case_id))
+    agencies, people = _agencies_and_people()
+    return render_template("information_requests/new.html", case=case, agencies=agencies, people=people,
+                           errors=errors, values=values), (400 if errors else 200)
+
+
+@blueprint.route("/requests")
+@login_required
+def agency_requests():
+    return render_template("information_requests/list.html", requests=services.requests_for_agency(_actor()))
+
+
+@blueprint.route("/requests/<int:request_id>", methods=["GET", "POST"])
+@login_required
+def answer(request_id: int):
+    actor = _actor()
+    found, task, schema = services.open_request(actor, request_id, origin=request_origin())
+    answers, errors, rows = {}, {}, {}
+    if request.method == "POST" and task is not None:
+        action, answers, errors, rows = read_form(schema, request.form)
+        if action == "submit" and not errors:
+            try:
+                services.answer_request(actor, request_id, answers, origin=request_origin(), now=utc_now())
+            except InvalidInput as invalid:
+                db.session.rollback()
+                errors = invalid.field_errors
+            else:
+                db.session.commit()
+                flash("Your answer has been sent to the social worker", "success")
+                return redirect(url_for("information_requests.agency_requests"))
+    else:
+        db.session.commit()  # the look is audited
+    fields = build_fields(schema, answers, errors, rows_shown=rows)
+    return render_template("information_requests/answer.html", request_=found, task=task, fields=fields,
+                           errors=error_list(fields), schema=schema), (400 if errors else 200)
