@@ -20,6 +20,7 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
     "record_milestone": ServiceHandler(record_milestone, frozenset({"milestone_recorded"}),
                                        "Records a milestone in the audit trail"),
     "set_case_stage": ServiceHandler(cases.set_case_stage, description="Moves the case to a stage",
+                                     outputs=frozenset(f"{stage.value}_started_on" for stage in Stage),
                                      properties={"stage": frozenset(stage.value for stage in Stage)}),
     "allocate_case": ServiceHandler(cases.allocate_case,
                                     description="Allocates the social worker chosen (allocated_worker_id)"),

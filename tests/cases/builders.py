@@ -34,8 +34,11 @@ def complete(actor, case, bpmn_id: str, answers: dict):
     from webapp.extensions import db
     from webapp.workflow.models import OpenTask
 
-    task = db.session.scalar(select(OpenTask).where(OpenTask.subject_id == case.id, OpenTask.bpmn_id == bpmn_id))
-    assert task is not None, f"{bpmn_id} is not open"
+    task = db.session.scalar(select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id,
+                                                    OpenTask.bpmn_id == bpmn_id))
+    open_now = db.session.scalars(select(OpenTask.bpmn_id).where(OpenTask.subject_type == "cases",
+                                                                 OpenTask.subject_id == case.id)).all()
+    assert task is not None, f"{bpmn_id} is not open; open: {open_now}"
     return record_step(actor, case, task, answers, origin=NO_ORIGIN, now=datetime.now(timezone.utc))
 
 

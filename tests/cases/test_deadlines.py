@@ -91,3 +91,82 @@ def test_my_tasks_and_the_case_page_show_the_deadline_and_working_days_left(clie
     page = client.get("/tasks").text
     assert "Overdue since 9 Mar 2026, by 2 working days" in page and "govuk-tag--red" in page
     assert "Overdue since 9 Mar 2026" in client.get(f"/cases/{case.id}").text
+
+
+def _at_assessment(session, clock):
+    """A case whose assessment started on Monday 2 March 2026 (day 0)."""
+    from tests.cases.builders import complete
+
+    clock.move_to(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    case = open_case(user(session, "sw1"), referral_answers())
+    complete(user(session, "tm1"), case, "referral_decision", {
+        "decision": "section17_assessment", "allocated_worker_id": user(session, "sw1").id,
+        "decision_reasons": "x", "referrer_acknowledged": False})
+    session.commit()
+    return case
+
+
+def open_steps(session, case):
+    session.expire_all()
+    return set(session.scalars(select(OpenTask.bpmn_id).where(OpenTask.subject_type == "cases",
+                                                              OpenTask.subject_id == case.id)))
+
+
+def test_day_20_without_a_meeting_stops_the_case_until_the_manager_signs_a_rationale(partnership_committed, clock):
+    import pytest
+
+    from tests.cases.builders import complete
+    from webapp.errors import InvalidInput
+
+    session = partnership_committed
+    case = _at_assessment(session, clock)
+    assert open_steps(session, case) == {"assessment", "multi_agency_meeting"}
+    assert due_of(session, case, "multi_agency_meeting").isoformat() == "2026-03-30T22:59:59+00:00"  # day 20, BST
+    complete(user(session, "sw1"), case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x",
+                                                        "findings": "x"})
+    session.commit()
+    assert open_steps(session, case) == {"multi_agency_meeting"}  # no way on without the meeting
+    clock.move_to(datetime(2026, 3, 31, 8, 0, tzinfo=timezone.utc))
+    fire_due_timers()
+    assert open_steps(session, case) == {"meeting_rationale"}
+    with pytest.raises(InvalidInput) as refused:
+        complete(user(session, "tm1"), case, "meeting_rationale", {"rationale": "Agencies consulted one by one",
+                                                                  "rationale_signed": False})
+    assert "Sign the rationale" in refused.value.field_errors["rationale_signed"]
+    session.rollback()
+    complete(user(session, "tm1"), case, "meeting_rationale", {"rationale": "Agencies consulted one by one",
+                                                              "rationale_signed": True})
+    session.commit()
+    assert open_steps(session, case) == {"manager_review"}
+
+
+def test_a_meeting_held_in_time_needs_no_rationale_and_day_10_alerts_the_manager(partnership_committed, clock):
+    from tests.cases.builders import complete
+
+    session = partnership_committed
+    case = _at_assessment(session, clock)
+    clock.move_to(datetime(2026, 3, 17, 8, 0, tzinfo=timezone.utc))  # day 10 (Mon 16 March) has passed
+    fire_due_timers()
+    subjects = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == "overdue_alert")).all()
+    assert f"Manager review of the assessment due: case {case.reference}" in subjects
+    complete(user(session, "sw1"), case, "multi_agency_meeting", {"held_on": "2026-03-17", "attendees": "x",
+                                                                  "summary": "x"})
+    complete(user(session, "sw1"), case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x",
+                                                        "findings": "x"})
+    session.commit()
+    clock.move_to(datetime(2026, 4, 1, 8, 0, tzinfo=timezone.utc))
+    fire_due_timers()
+    assert open_steps(session, case) == {"manager_review"}
+
+
+def test_an_assessment_past_45_working_days_asks_for_the_reasons(partnership_committed, clock):
+    session = partnership_committed
+    case = _at_assessment(session, clock)
+    # 45 working days from Mon 2 March 2026, skipping Good Friday, Easter Monday and 4 May: Thu 7 May.
+    assert due_of(session, case, "assessment").isoformat() == "2026-03-16T23:59:59+00:00"  # the day-10 check first
+    clock.move_to(datetime(2026, 5, 7, 22, 0, tzinfo=timezone.utc))  # 23:00 in London
+    fire_due_timers()
+    assert "assessment_late" not in open_steps(session, case)
+    clock.move_to(datetime(2026, 5, 7, 23, 0, 1, tzinfo=timezone.utc))
+    fire_due_timers()
+    assert {"assessment", "assessment_late"} <= open_steps(session, case)  # the work goes on, with the reasons due

@@ -6,7 +6,7 @@ from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases.models import Case, CaseAgency, Stage
-from webapp.columns import utc_now
+from webapp.columns import LONDON, utc_now
 from webapp.extensions import db
 from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
@@ -26,13 +26,15 @@ def _case(call: ServiceCall) -> Case:
     return db.session.get(Case, call.subject_id)
 
 
-def set_case_stage(call: ServiceCall) -> None:
-    """Move the case to the stage the step names; closing stages record when the work ended."""
+def set_case_stage(call: ServiceCall) -> dict:
+    """Move the case to the stage the step names; closing stages record when the work ended. The date the
+    stage started goes into workflow data (`assessment_started_on`): days 10 and 20 count from it."""
     case = _case(call)
     case.stage = call.properties["stage"]
     if case.stage in {Stage.CLOSED.value, Stage.CHILD_PROTECTION.value}:
         case.closed_at = utc_now()
     record_event("case.stage_changed", actor_label="workflow", subject=case, detail={"stage": case.stage})
+    return {f"{case.stage}_started_on": utc_now().astimezone(LONDON).date().isoformat()}
 
 
 def allocate_case(call: ServiceCall) -> None:
@@ -76,6 +78,8 @@ def notify_gp(call: ServiceCall) -> dict:
 
 
 ALERTS = {
+    "manager_review_due": ("Manager review of the assessment due", "The assessment has reached the day set for the "
+                           "team manager's review.", (Role.TEAM_MANAGER,)),
     "referral_decision_overdue": ("Referral decision overdue", "The decision on this referral was due and has not been made.",
                                   (Role.TEAM_MANAGER,)),
     "cin_review_overdue": ("Child in need review overdue", "This child in need plan's review is overdue.",
