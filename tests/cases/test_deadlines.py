@@ -1,4 +1,5 @@
 """Deadlines of the Section 17 process, with the clock moved (never waited for) and the worker's own passes."""
+import re
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -170,3 +171,42 @@ def test_an_assessment_past_45_working_days_asks_for_the_reasons(partnership_com
     clock.move_to(datetime(2026, 5, 7, 23, 0, 1, tzinfo=timezone.utc))
     fire_due_timers()
     assert {"assessment", "assessment_late"} <= open_steps(session, case)  # the work goes on, with the reasons due
+
+
+def test_the_dashboard_shows_overdue_work_the_day_20_gate_and_silent_agencies(partnership_committed, clock, app):
+    from tests.cases.builders import complete
+    from tests.helpers import sign_in
+    from webapp.agencies.models import Agency, AgencyKind
+    from webapp.demo import DEMO_PASSWORD
+    from webapp.information_requests.services import request_information
+
+    session = partnership_committed
+    case = _at_assessment(session, clock)
+    undecided = open_case(user(session, "sw1"), referral_answers("Mia", "Sampleton", "HG2 7ZZ"))
+    school = session.scalar(select(Agency).where(Agency.kind == AgencyKind.SCHOOL.value))
+    request_information(user(session, "sw1"), case.id, school.id, "Attendance?", addressed_to_id=None,
+                        origin=NO_ORIGIN, now=datetime.now(timezone.utc))
+    complete(user(session, "sw1"), case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x",
+                                                        "findings": "x"})
+    session.commit()
+    clock.move_to(datetime(2026, 3, 31, 8, 0, tzinfo=timezone.utc))
+    fire_due_timers()
+    client = app.test_client()
+    sign_in(client, "tm1", DEMO_PASSWORD)
+    page = client.get("/dashboard").text
+    assert f"Case {case.reference}" in page and "Rationale waiting for the team manager" in page
+    assert "Demo Primary School" in page
+    by_step = re.search(r"by step</caption>(.*?)</table>", page, re.S).group(1)
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", by_step)).split() == (
+        "Team Step Overdue Due soon Harrogate CIN team Decide on the referral 1 0".split())
+    assert undecided.reference not in page  # the gate lists only cases at the gate
+
+
+def test_the_dashboard_is_for_managers(app, partnership):
+    from tests.helpers import sign_in
+    from webapp.demo import DEMO_PASSWORD
+
+    for username, status in (("sw1", 403), ("gp1", 403), ("tm1", 200), ("sm1", 200)):
+        client = app.test_client()
+        sign_in(client, username, DEMO_PASSWORD)
+        assert client.get("/dashboard").status_code == status, username

@@ -49,6 +49,10 @@ def test_gp_answers_and_the_silent_school_is_chased(ui, committed_db, clock):
     expect(page.get_by_text("Harrogate Demo Medical Practice: answered")).to_be_visible()
     expect(page.get_by_text("Registered here; missed two immunisations")).to_be_visible()
     expect(page.get_by_text("Demo Primary School: chased")).to_be_visible()
+    sign_out(ui)
+    sign_in(ui, "tm1", DEMO_PASSWORD)
+    ui.click("Dashboard", role="link")
+    expect(page.get_by_role("row").filter(has_text="Demo Primary School")).to_contain_text("1")
     committed_db.commit()
     reminded = committed_db.scalars(select(OutboxMessage.to_address).where(OutboxMessage.subject.like("Reminder%"))).all()
     assert "school1@example.org" in reminded and "gp1@example.org" not in reminded

@@ -21,5 +21,7 @@ def test_administrator_changes_a_setting_and_adds_a_bank_holiday(ui, committed_d
     page.get_by_label("Name", exact=True).fill("Coronation")
     ui.click("Add bank holiday")
     expect(page.get_by_text("Monday 9 March 2026: Coronation")).to_be_visible()
+    ui.click("Mail", role="link")
+    expect(page.get_by_text("No mail has failed.")).to_be_visible()
     committed_db.commit()
     assert setting_value("cin_review_interval") == 4 and len(extra_holidays()) == 1

@@ -94,3 +94,48 @@ def test_two_workers_send_each_message_once(app, committed_db, smtp_server, mail
     assert len(ids) == 20 and len(set(ids)) == 20
     committed_db.expire_all()
     assert committed_db.scalar(select(func.sum(OutboxMessage.attempts))) == 20
+
+
+def test_failed_mail_is_listed_for_administrators_and_can_be_sent_again(client, committed_db, committed_factory,
+                                                                        smtp_server, mail_settings, clock):
+    from tests.helpers import csrf_token, sign_in
+    from webapp.auth.roles import Role
+
+    committed_factory.user(Role.ADMINISTRATOR, username="mailadmin")
+    committed_factory.user(Role.TEAM_MANAGER, username="notadmin")
+    queue()
+    committed_db.commit()
+    for _ in range(mail_settings.max_attempts):
+        send_due_mail(replace(mail_settings, port=free_port()))
+        clock.shift(timedelta(hours=1))
+    sign_in(client, "notadmin")
+    assert client.get("/admin/mail/").status_code == 403
+    client.post("/sign-out", data={"csrf_token": csrf_token(client.get("/").text)})
+    sign_in(client, "mailadmin")
+    page = client.get("/admin/mail/")
+    assert "Notification 0: case CIN-000001" in page.text and "ConnectionRefusedError" in page.text
+    message_id = committed_db.scalar(select(OutboxMessage.id))
+    client.post(f"/admin/mail/{message_id}/retry", data={"csrf_token": csrf_token(page.text)})
+    assert send_due_mail(mail_settings) == 1 and len(smtp_server.envelopes) == 1
+
+
+def test_a_rolled_back_step_sends_nothing(committed_db, smtp_server, mail_settings):
+    """A step that queues the GP's notification and then fails leaves no mail behind."""
+    from tests.cases.builders import complete, open_case, referral_answers
+    from webapp.agencies.models import Agency, AgencyKind
+    from webapp.auth.models import User
+    from webapp.config import PROJECT_ROOT
+    from webapp.demo import seed_demo
+    from webapp.workflow.versions import deploy_directory
+
+    deploy_directory(PROJECT_ROOT / "workflows")
+    seed_demo(committed_db)
+    sw1, tm1 = (committed_db.scalar(select(User).where(User.username == n)) for n in ("sw1", "tm1"))
+    gp = committed_db.scalar(select(Agency).where(Agency.kind == AgencyKind.GP_PRACTICE.value))
+    case = open_case(sw1, referral_answers(gp_id=gp.id))
+    committed_db.commit()
+    complete(tm1, case, "referral_decision", {"decision": "section17_assessment", "allocated_worker_id": sw1.id,
+                                              "decision_reasons": "x", "referrer_acknowledged": False})
+    assert committed_db.scalar(select(func.count(OutboxMessage.id))) == 1  # queued inside the step
+    committed_db.rollback()  # the request failed after the step: nothing it did stays
+    assert send_due_mail(mail_settings) == 0 and smtp_server.envelopes == []

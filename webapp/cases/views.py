@@ -33,6 +33,14 @@ def tasks():
     return render_template("cases/my_tasks.html", rows=my_tasks(_actor()), now=utc_now())
 
 
+@blueprint.route("/dashboard")
+@login_required
+def dashboard():
+    from webapp.cases.dashboard import team_dashboard
+
+    return render_template("cases/dashboard.html", board=team_dashboard(_actor(), utc_now()))
+
+
 @blueprint.route("/cases")
 @login_required
 def case_list():

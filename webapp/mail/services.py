@@ -15,3 +15,36 @@ def queue_message(kind: str, to_address: str, subject: str, body_text: str, *, c
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def mail_overview(actor) -> tuple[list[OutboxMessage], dict[str, int]]:
+    """Messages the worker gave up on, and counts of waiting, sent and failed mail (administrators)."""
+    from sqlalchemy import func, select
+
+    from webapp.auth.user_admin import require_administrator
+
+    require_administrator(actor)
+    failed = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
+                                     .order_by(OutboxMessage.failed_at.desc()).limit(200)))
+    counts = {
+        "waiting": db.session.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))),
+        "sent": db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.sent_at.is_not(None))),
+        "failed": db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.failed_at.is_not(None))),
+    }
+    return failed, counts
+
+
+def retry_message(actor, message_id: int, *, origin, now) -> OutboxMessage:
+    """Send a failed message again from the next worker pass (attempts start again)."""
+    from webapp.audit.services import record_event
+    from webapp.auth.user_admin import require_administrator
+    from webapp.errors import NotFound
+
+    require_administrator(actor)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.failed_at is None:
+        raise NotFound("There is no such failed message.")
+    message.failed_at, message.attempts, message.next_attempt_at = None, 0, now
+    record_event("mail.retried", actor=actor, subject=message, origin=origin)
+    return message

@@ -27,12 +27,14 @@ NAVIGATION = (
     NavItem("My tasks", "cases.tasks", "cases.tasks", _CASEWORK),
     NavItem("Cases", "cases.case_list", "cases.case", _CASEWORK | {Role.SENIOR_MANAGER}),
     NavItem("New referral", "cases.new_referral", "cases.new_referral", _CASEWORK),
+    NavItem("Dashboard", "cases.dashboard", "cases.dashboard", frozenset({Role.TEAM_MANAGER, Role.SENIOR_MANAGER})),
     NavItem("Information requests", "information_requests.agency_requests", "information_requests.",
             frozenset({Role.AGENCY_PRACTITIONER})),
     NavItem("Users", "auth_admin.users", "auth_admin.user", _ADMIN),
     NavItem("Teams", "auth_admin.teams", "auth_admin.team", _ADMIN),
     NavItem("Agencies", "agencies.list_agencies_page", "agencies.", _ADMIN),
     NavItem("Settings", "partnership.settings", "partnership.", _ADMIN),
+    NavItem("Mail", "mail.overview", "mail.", _ADMIN),
     NavItem("Audit trail", "audit.events", "audit.", _ADMIN),
 )
 

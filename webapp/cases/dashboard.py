@@ -1,0 +1,71 @@
+"""The team dashboard: what is overdue or nearly due, the day-20 gate, and agencies that have not answered.
+Team managers see their team; senior managers see every team. Read from derived rows and indexes only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case as when, func, select
+
+from webapp.agencies.models import Agency
+from webapp.auth.models import Team, User
+from webapp.auth.roles import Role
+from webapp.cases.access import visible_cases_filter
+from webapp.cases.models import Case, case_reference
+from webapp.columns import LONDON
+from webapp.errors import PermissionDenied
+from webapp.extensions import db
+from webapp.information_requests.models import InformationRequest
+from webapp.partnership.services import extra_holidays
+from webapp.workflow.calendar import add_working_days, end_of_day
+from webapp.workflow.models import OpenTask
+
+SOON_WORKING_DAYS = 2
+
+
+@dataclass
+class Dashboard:
+    by_step: list  # (team, step, overdue, due soon)
+    by_worker: list  # (team, worker or None, overdue, due soon)
+    day20: list  # (case id, reference, team, what is missing)
+    requests_by_agency: list  # (agency, outstanding, chased, escalated)
+    all_teams: bool
+
+
+def team_dashboard(actor, now: datetime) -> Dashboard:
+    if not actor.has_role(Role.TEAM_MANAGER, Role.SENIOR_MANAGER):
+        raise PermissionDenied("The dashboard is for team managers and senior managers.")
+    soon = end_of_day(add_working_days(now.astimezone(LONDON).date(), SOON_WORKING_DAYS, extra_holidays()))
+    overdue = func.sum(when((OpenTask.due_at < now, 1), else_=0))
+    due_soon = func.sum(when((and_(OpenTask.due_at >= now, OpenTask.due_at <= soon), 1), else_=0))
+    timed = (select(Team.name, OpenTask, Case).select_from(OpenTask)
+             .join(Case, and_(OpenTask.subject_type == "cases", OpenTask.subject_id == Case.id))
+             .join(Team, Team.id == Case.team_id)
+             .where(visible_cases_filter(actor), OpenTask.due_at.is_not(None), OpenTask.due_at <= soon))
+    base = timed.with_only_columns(Team.name)
+    by_step = db.session.execute(base.add_columns(OpenTask.name, overdue, due_soon)
+                                 .group_by(Team.name, OpenTask.name).order_by(Team.name, overdue.desc())).all()
+    by_worker = db.session.execute(base.add_columns(User.full_name, overdue, due_soon)
+                                   .outerjoin(User, User.id == Case.allocated_worker_id)
+                                   .group_by(Team.name, User.full_name).order_by(Team.name, overdue.desc())).all()
+    gate = db.session.execute(
+        select(Case.id, Team.name, OpenTask.bpmn_id).select_from(OpenTask)
+        .join(Case, and_(OpenTask.subject_type == "cases", OpenTask.subject_id == Case.id))
+        .join(Team, Team.id == Case.team_id)
+        .where(visible_cases_filter(actor), (OpenTask.bpmn_id == "meeting_rationale")
+               | and_(OpenTask.bpmn_id == "multi_agency_meeting", OpenTask.due_at < now))
+        .order_by(Case.id)).all()
+    requests = db.session.execute(
+        select(Agency.name, func.count(InformationRequest.id),
+               func.sum(when((InformationRequest.chased_at.is_not(None), 1), else_=0)),
+               func.sum(when((InformationRequest.escalated_at.is_not(None), 1), else_=0)))
+        .join(Agency, Agency.id == InformationRequest.agency_id).join(Case, Case.id == InformationRequest.case_id)
+        .where(visible_cases_filter(actor), InformationRequest.answered_at.is_(None))
+        .group_by(Agency.name).order_by(func.count(InformationRequest.id).desc())).all()
+    return Dashboard(
+        by_step=[tuple(row) for row in by_step],
+        by_worker=[(team, worker or "Not allocated", late, soon_) for team, worker, late, soon_ in by_worker],
+        day20=[(case_id, case_reference(case_id), team,
+                "Rationale waiting for the team manager's signature" if step == "meeting_rationale"
+                else "Meeting not recorded") for case_id, team, step in gate],
+        requests_by_agency=[tuple(row) for row in requests], all_teams=actor.has_role(Role.SENIOR_MANAGER))
