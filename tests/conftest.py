@@ -21,7 +21,8 @@ from tests.logscan import find_child_names
 from webapp import create_app
 from webapp.config import Settings
 from webapp.extensions import db
-from webapp.workflow.versions import forget_deployed_versions
+from webapp.demo import seed_demo
+from webapp.workflow.versions import deploy_directory, forget_deployed_versions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -136,6 +137,23 @@ def factory(db_session):
 @pytest.fixture
 def committed_factory(committed_db):
     return Factory(committed_db, commit=True)
+
+
+@pytest.fixture
+def partnership(db_session):
+    """Demo people and agencies plus the deployed workflows/ folder, rolled back after the test."""
+    deploy_directory(PROJECT_ROOT / "workflows")
+    seed_demo(db_session)
+    return db_session
+
+
+@pytest.fixture
+def partnership_committed(committed_db):
+    """The same, committed, for the worker's passes (each its own transaction)."""
+    deploy_directory(PROJECT_ROOT / "workflows")
+    seed_demo(committed_db)
+    committed_db.commit()
+    return committed_db
 
 
 @pytest.fixture

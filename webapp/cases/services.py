@@ -12,6 +12,7 @@ from webapp.cases.choices import choice_provider
 from webapp.cases.models import Case, Child, StepRecord
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
+from webapp.information_requests.services import requests_on_case
 from webapp.shell.schema_forms import describe_answers
 from webapp.workflow import runtime
 from webapp.workflow.models import OpenTask
@@ -63,8 +64,6 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
                                  .order_by(StepRecord.completed_at.desc(), StepRecord.id.desc())).all()
     history = [HistoryEntry(r, describe_answers(runtime.step_form(case.workflow_instance_id, r.form_key), r.answers,
                                                 provide)) for r in records]
-    from webapp.information_requests.services import requests_on_case
-
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
                     requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
                     or can_do_step(actor, case, Role.TEAM_MANAGER.value))

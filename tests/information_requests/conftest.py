@@ -1,1 +1,0 @@
-from tests.cases.conftest import partnership, partnership_committed  # noqa: F401
