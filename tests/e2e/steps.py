@@ -106,3 +106,12 @@ def complete_step(ui: Ui, reference: str, step: str, answers: dict, *, add_rows:
     fill(ui, answers)
     ui.click("Complete this step")
     expect(ui.page.get_by_text(f"'{step}' completed")).to_be_visible()
+
+
+def tab_to(ui: Ui, selector: str, limit: int = 60) -> None:
+    """Press Tab until the element matching `selector` has the focus (keyboard-only use)."""
+    for _ in range(limit):
+        ui.page.keyboard.press("Tab")
+        if ui.page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with Tab")
