@@ -34,6 +34,8 @@ class MailSettings:
     username: str = ""
     password: str = ""
     sender: str = "cin-workflow@localhost"
+    # The mailbox calendar replies go to (ORGANIZER of every invitation): the service reads it, nobody is invited as it.
+    organizer: str = "meetings@localhost"
     max_attempts: int = 8
     service_url: str = "http://127.0.0.1:5000"
 
@@ -100,6 +102,7 @@ class Settings:
                 username=env.get("SMTP_USERNAME", ""),
                 password=env.get("SMTP_PASSWORD", ""),
                 sender=env.get("MAIL_SENDER", MailSettings.sender),
+                organizer=env.get("MAIL_ORGANIZER", MailSettings.organizer),
                 max_attempts=integer("MAIL_MAX_ATTEMPTS", MailSettings.max_attempts, 1),
                 service_url=env.get("SERVICE_URL", MailSettings.service_url).rstrip("/"),
             ),

@@ -13,6 +13,7 @@ from webapp.cases.models import Case, Child, StepRecord
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
 from webapp.information_requests.services import requests_on_case
+from webapp.meetings.services import meetings_on_case
 from webapp.shell.schema_forms import describe_answers
 from webapp.workflow import runtime
 from webapp.workflow.models import OpenTask
@@ -48,6 +49,7 @@ class CaseView:
     can_reallocate: bool
     information_requests: list
     can_request_information: bool
+    meetings: list
 
 
 def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
@@ -66,7 +68,7 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
                                                 provide)) for r in records]
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
                     requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
-                    or can_do_step(actor, case, Role.TEAM_MANAGER.value))
+                    or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id))
 
 
 def reallocation_choices(actor, case_id: int, *, origin: Origin | None = None) -> tuple[Case, list[tuple[str, str]]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from datetime import datetime, timedelta
+from email import message_from_string, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Callable
@@ -22,6 +23,8 @@ SERVICE_URL_MARK = "{service_url}"  # bodies are written in transactions that do
 
 
 def build_email(row: OutboxMessage, settings: MailSettings) -> EmailMessage:
+    if row.raw_mime:
+        return message_from_string(row.raw_mime, policy=policy.SMTP)
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = row.to_address

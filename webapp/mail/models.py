@@ -20,6 +20,8 @@ class OutboxMessage(db.Model):
     # Subjects carry a case reference, never a child's name or the concern.
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
+    # A message built whole when queued (a calendar invitation), sent as it is; body_text is then its summary.
+    raw_mime: Mapped[str | None] = mapped_column(Text)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     # Fixed when queued: a message sent twice (a crash between sending and committing) keeps its Message-ID.

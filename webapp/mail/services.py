@@ -8,13 +8,20 @@ from webapp.mail.models import OutboxMessage
 
 
 def queue_message(kind: str, to_address: str, subject: str, body_text: str, *, case_id: int | None = None,
-                  agency_id: int | None = None) -> OutboxMessage:
-    """Write a message to the outbox in the caller's transaction; nothing is sent for a change rolled back."""
+                  agency_id: int | None = None, raw_mime: str | None = None,
+                  message_id: str | None = None) -> OutboxMessage:
+    """Write a message to the outbox in the caller's transaction; nothing is sent for a change rolled back.
+    `raw_mime` is a whole message built by the caller (with `message_id` as its Message-ID)."""
     message = OutboxMessage(kind=kind, to_address=to_address, subject=subject, body_text=body_text,
-                            case_id=case_id, agency_id=agency_id, message_id=make_msgid(domain="cin-workflow.local"))
+                            case_id=case_id, agency_id=agency_id, raw_mime=raw_mime,
+                            message_id=message_id or new_message_id())
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def new_message_id() -> str:
+    return make_msgid(domain="cin-workflow.local")
 
 
 def mail_overview(actor) -> tuple[list[OutboxMessage], dict[str, int]]:

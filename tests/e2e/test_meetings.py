@@ -1,0 +1,114 @@
+"""Convening a multi-agency meeting in a real browser; invitations through a real SMTP server on loopback;
+answers by personal link; reschedule, removal and cancellation reach the right people."""
+import re
+from email import message_from_bytes, policy
+
+import vobject
+from icalendar import Calendar
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.cases.builders import open_case, referral_answers
+from tests.e2e.steps import sign_in, sign_out
+from webapp.agencies.models import Agency, AgencyKind
+from webapp.auth.models import User
+from webapp.config import MailSettings
+from webapp.demo import DEMO_PASSWORD
+from webapp.worker import send_due_mail
+
+
+def delivered(smtp_server, start=0):
+    """(recipient, method, sequence, text) of each message the SMTP server took since `start`."""
+    found = []
+    for envelope in smtp_server.envelopes[start:]:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        calendar = Calendar.from_ical(part.get_content())
+        event, = calendar.walk("VEVENT")
+        second = vobject.readOne(part.get_content())  # an independent parser reads the same
+        assert str(calendar["METHOD"]) == second.method.value == part.get_param("method")
+        assert second.vevent.uid.value == str(event["UID"]) and int(second.vevent.sequence.value) == int(event["SEQUENCE"])
+        assert [a.value.lower() for a in second.vevent.contents["attendee"]] == [f"mailto:{envelope.rcpt_tos[0]}"]
+        text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
+        found.append((envelope.rcpt_tos[0], part.get_param("method"), int(event["SEQUENCE"]), text))
+    return found
+
+
+def link(text, answer):
+    """The path of the personal link for one answer (the host is the service's address in configuration)."""
+    return re.search(rf"{answer.capitalize()}: \S+?(/answer/\S+)", text).group(1)
+
+
+def test_convene_answer_reschedule_remove_and_cancel(ui, partnership_committed, smtp_server, live_server):
+    session = partnership_committed
+    agencies = {a.kind: a.id for a in session.scalars(select(Agency))}
+    sw1 = session.scalar(select(User).where(User.username == "sw1"))
+    case = open_case(sw1, referral_answers(gp_id=agencies[AgencyKind.GP_PRACTICE.value], agencies_involved=[
+        agencies[AgencyKind.SCHOOL.value], agencies[AgencyKind.POLICE.value]]))
+    case.allocated_worker_id = sw1.id
+    session.commit()
+    mail = MailSettings(host=smtp_server.host, port=smtp_server.port, sender="cin@partnership.example",
+                        organizer="meetings@partnership.example", service_url=live_server)
+    page = ui.page
+
+    sign_in(ui, "sw1", DEMO_PASSWORD)
+    ui.goto(f"/cases/{case.id}")
+    ui.click("Convene a meeting", role="button")
+    page.get_by_label("Day", exact=True).fill("14")
+    page.get_by_label("Month", exact=True).fill("12")
+    page.get_by_label("Year", exact=True).fill("2027")
+    page.get_by_label("Start time (UK time)").fill("16:00")
+    page.get_by_label("Where, or the online meeting link").fill("Harrogate Civic Centre, Room 2")
+    ui.click("Send the invitations")
+    expect(page.get_by_text("the invitations are on their way")).to_be_visible()
+    meeting_url = page.url
+    send_due_mail(mail)
+    first = delivered(smtp_server)
+    recipients = {to for to, method, sequence, _ in first}
+    assert {"gp1@example.org", "school1@example.org", "police1@example.org", "tm1@example.org"} <= recipients
+    assert all(method == "REQUEST" and sequence == 0 for _, method, sequence, _ in first)
+    texts = {to: text for to, _, _, text in first}
+
+    sign_out(ui)
+    ui.goto(link(texts["gp1@example.org"], "accept"))
+    expect(page.get_by_label("Yes, I will come")).to_be_checked()  # the link chose; only the button records
+    ui.click("Send my answer")
+    expect(page.get_by_text("Your answer has been recorded: Accepted.")).to_be_visible()
+    ui.goto(link(texts["school1@example.org"], "decline"))
+    page.get_by_label("Anything the convenor should know (optional)").fill("INSET day; report to follow")
+    ui.click("Send my answer")
+
+    sign_in(ui, "sw1", DEMO_PASSWORD)
+    page.goto(meeting_url)
+    ui.check_page()
+    expect(page.get_by_role("row").filter(has_text="Demo GP")).to_contain_text("Accepted")
+    expect(page.get_by_role("row").filter(has_text="Demo Designated Safeguarding Lead")).to_contain_text(
+        "Declined: “INSET day; report to follow”")
+
+    page.get_by_label("Day", exact=True).fill("15")
+    page.get_by_label("Month", exact=True).fill("12")
+    page.get_by_label("Year", exact=True).fill("2027")
+    page.get_by_label("Start time (UK time)").fill("16:30")
+    ui.click("Move the meeting and send updates")
+    expect(page.get_by_role("row").filter(has_text="Demo GP")).to_contain_text("No answer yet")
+    count = len(smtp_server.envelopes)
+    send_due_mail(mail)
+    updates = delivered(smtp_server, count)
+    assert {to for to, *_ in updates} == recipients and all(s == 1 and m == "REQUEST" for _, m, s, _ in updates)
+
+    page.get_by_role("button", name="Remove Demo Police Officer").click()
+    ui.check_page()
+    count = len(smtp_server.envelopes)
+    send_due_mail(mail)
+    assert [(to, m) for to, m, _, _ in delivered(smtp_server, count)] == [("police1@example.org", "CANCEL")]
+
+    ui.click("Cancel the meeting")
+    count = len(smtp_server.envelopes)
+    send_due_mail(mail)
+    cancels = delivered(smtp_server, count)
+    assert {to for to, *_ in cancels} == recipients - {"police1@example.org"}
+    assert all(m == "CANCEL" and s == 3 for _, m, s, _ in cancels)
+
+    everything = b"".join(e.content for e in smtp_server.envelopes).decode("utf-8", "replace")
+    for private in ("Ava", "Demochild", "bruise", "Pat "):
+        assert private.lower() not in everything.lower()

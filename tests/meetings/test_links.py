@@ -1,0 +1,88 @@
+"""Personal answer links: GET records nothing; expired, altered, other people's and withdrawn links change
+nothing and say why."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from tests.cases.builders import open_case, referral_answers
+from tests.helpers import csrf_token
+from webapp.audit.services import NO_ORIGIN
+from webapp.auth.models import User
+from webapp.meetings import services
+from webapp.meetings.links import AnswerLinks
+from webapp.meetings.models import Invitee
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def meeting(app, partnership, clock):
+    sw1 = partnership.scalar(select(User).where(User.username == "sw1"))
+    case = open_case(sw1, referral_answers())
+    case.allocated_worker_id = sw1.id
+    links = AnswerLinks(app.config["SECRET_KEY"], "http://127.0.0.1:5000")
+    mailing = services.Mailing(links, "meetings@localhost")
+    offered = services.candidates(sw1, case.id)
+    made = services.convene(sw1, case.id, kind="multi_agency", starts_at=NOW + timedelta(days=7),
+                            ends_at=NOW + timedelta(days=7, hours=1), location="Civic Centre",
+                            chosen=[c.key for c in offered], mailing=mailing, origin=NO_ORIGIN, now=NOW)
+    partnership.commit()
+    return made, links, mailing, sw1
+
+
+def token(links, invitee):
+    return links.token(invitee.meeting_id, invitee.id)
+
+
+def test_a_get_alone_records_nothing_and_the_button_does(client, partnership, meeting):
+    made, links, _, _ = meeting
+    invitee = made.invitees[0]
+    page = client.get(f"/answer/{token(links, invitee)}?answer=accepted")
+    assert page.status_code == 200 and "Civic Centre" in page.text and "Demochild" not in page.text
+    partnership.expire_all()
+    assert partnership.get(Invitee, invitee.id).answer == "needs_action"
+    client.post(f"/answer/{token(links, invitee)}", data={"csrf_token": csrf_token(page.text), "answer": "tentative"})
+    client.post(f"/answer/{token(links, invitee)}", data={"csrf_token": csrf_token(page.text), "answer": "accepted",
+                                                         "comment": "Changed my mind"})
+    partnership.expire_all()
+    changed = partnership.get(Invitee, invitee.id)
+    assert (changed.answer, changed.answer_comment, changed.answer_sequence) == ("accepted", "Changed my mind", 0)
+
+
+@pytest.mark.parametrize("spoil", ["altered", "other_meeting", "unsigned"])
+def test_altered_and_foreign_links_are_refused(client, partnership, meeting, spoil):
+    made, links, _, _ = meeting
+    invitee = made.invitees[0]
+    bad = {"altered": token(links, invitee)[:-2] + "xx",
+           "other_meeting": links.token(made.id + 1, invitee.id),
+           "unsigned": AnswerLinks("another-secret", "x").token(made.id, invitee.id)}[spoil]
+    page = client.get(f"/answer/{bad}")
+    assert page.status_code == 410 and "not one we sent" in page.text
+    assert client.post(f"/answer/{bad}", data={"answer": "declined"}).status_code in (400, 410)
+    partnership.expire_all()
+    assert partnership.get(Invitee, invitee.id).answer == "needs_action"
+
+
+def test_expired_cancelled_and_withdrawn_links_say_why(client, partnership, meeting, clock):
+    made, links, mailing, sw1 = meeting
+    first, second = made.invitees[0], made.invitees[1]
+    services.remove_invitee(sw1, made.id, second.id, mailing=mailing, origin=NO_ORIGIN, now=NOW)
+    partnership.commit()
+    assert "no longer invited" in client.get(f"/answer/{token(links, second)}").text
+    clock.move_to(NOW + timedelta(days=8))
+    assert "link has expired" in client.get(f"/answer/{token(links, first)}").text
+
+
+def test_invitations_name_only_their_invitee(partnership, meeting):
+    from webapp.mail.models import OutboxMessage
+
+    made, *_ = meeting
+    messages = partnership.scalars(select(OutboxMessage).where(OutboxMessage.kind == "meeting_request")).all()
+    assert len(messages) == len(made.invitees)
+    for message in messages:
+        others = [i for i in made.invitees if i.email != message.to_address]
+        for other in others:
+            assert other.email not in message.raw_mime and other.name not in message.raw_mime
+        for private in ("Ava", "Demochild", "bruise"):
+            assert private not in message.raw_mime and private not in message.subject

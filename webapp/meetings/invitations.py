@@ -1,0 +1,56 @@
+"""Composing and queueing each invitee's own calendar message (REQUEST or CANCEL) through the outbox."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from markupsafe import escape
+
+from webapp.columns import LONDON
+from webapp.mail.services import new_message_id, queue_message
+from webapp.meetings.itip import Invitation, invitation_email
+from webapp.meetings.links import AnswerLinks
+from webapp.meetings.models import Invitee, Meeting
+
+ORGANIZER_NAME = "Child in Need meetings"
+
+
+def _when(meeting: Meeting) -> str:
+    start, end = meeting.starts_at.astimezone(LONDON), meeting.ends_at.astimezone(LONDON)
+    return f"{start.strftime('%A %-d %B %Y, %H:%M')} to {end.strftime('%H:%M')}"
+
+
+def queue_invitation(meeting: Meeting, invitee: Invitee, method: str, *, links: AnswerLinks, organizer: str,
+                     now: datetime) -> None:
+    """One message for one invitee: only their name, the case reference, the time and the place."""
+    title = f"{meeting.kind_label}: case {meeting.case.reference}"
+    if method == "CANCEL":
+        lead = "This meeting has been cancelled." if meeting.status == "cancelled" else \
+            "You are no longer invited to this meeting."
+        subject = f"Cancelled: {title}"
+        answer_lines = []
+    else:
+        lead = "You are invited to this meeting." if meeting.sequence == 0 else \
+            "This meeting has changed. Please answer again."
+        subject = f"{'Invitation' if meeting.sequence == 0 else 'Updated invitation'}: {title}"
+        answer_lines = [f"Accept: {links.url(meeting.id, invitee.id, 'accepted')}",
+                        f"Tentative: {links.url(meeting.id, invitee.id, 'tentative')}",
+                        f"Decline: {links.url(meeting.id, invitee.id, 'declined')}"]
+    text = "\n".join([f"Dear {invitee.name},", "", lead, "", f"{title}", f"When: {_when(meeting)} (UK time)",
+                      f"Where: {meeting.location}", "", *answer_lines, "",
+                      "You can also answer from your calendar.", "", "OFFICIAL-SENSITIVE"])
+    html = "".join([f"<p>Dear {escape(invitee.name)},</p><p>{escape(lead)}</p>",
+                    f"<p><strong>{escape(title)}</strong><br>When: {escape(_when(meeting))} (UK time)<br>",
+                    f"Where: {escape(meeting.location)}</p>",
+                    "".join(f'<p><a href="{escape(line.split(": ", 1)[1])}">{escape(line.split(":")[0])}</a></p>'
+                            for line in answer_lines),
+                    "<p>OFFICIAL-SENSITIVE</p>"])
+    message_id = new_message_id()
+    email = invitation_email(
+        Invitation(uid=meeting.uid, sequence=meeting.sequence, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+                   summary=title, location=meeting.location, organizer_email=organizer,
+                   organizer_name=ORGANIZER_NAME, attendee_email=invitee.email, attendee_name=invitee.name,
+                   attendee_role=invitee.role, description=f"{title}. Answer from your calendar or by the links in "
+                   "the e-mail.", stamp=now),
+        method, sender=organizer, subject=subject, text=text, html=html, message_id=message_id)
+    queue_message("meeting_" + method.lower(), invitee.email, subject, text, case_id=meeting.case_id,
+                  agency_id=invitee.agency_id, raw_mime=email.as_string(), message_id=message_id)

@@ -1,0 +1,77 @@
+"""Meetings about a case and the people invited to them, with each person's latest answer."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.columns import UTCDateTime, utc_now
+from webapp.extensions import db
+
+
+class MeetingKind(str, enum.Enum):
+    MULTI_AGENCY = "multi_agency"
+    INITIAL_CIN = "initial_cin"
+    CIN_REVIEW = "cin_review"
+
+    @property
+    def label(self) -> str:
+        return {"multi_agency": "Multi-agency meeting", "initial_cin": "Initial child in need meeting",
+                "cin_review": "Child in need review meeting"}[self.value]
+
+
+ANSWER_LABELS = {"needs_action": "No answer yet", "accepted": "Accepted", "tentative": "Tentative",
+                 "declined": "Declined"}
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    uid: Mapped[str] = mapped_column(String(120), unique=True)  # the calendar UID: never changes
+    sequence: Mapped[int] = mapped_column(default=0)  # raised on every change the invitees must see
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    location: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | cancelled
+    convened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    case: Mapped["Case"] = relationship()  # noqa: F821
+    invitees: Mapped[list[Invitee]] = relationship(back_populates="meeting", order_by="Invitee.id")
+
+    @property
+    def kind_label(self) -> str:
+        return MeetingKind(self.kind).label
+
+    @property
+    def current_invitees(self) -> list[Invitee]:
+        return [invitee for invitee in self.invitees if invitee.removed_at is None]
+
+
+class Invitee(db.Model):
+    __tablename__ = "meeting_invitees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16), default="required")  # chair | required | optional
+    kind: Mapped[str] = mapped_column(String(16))  # staff | agency | family
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    answer: Mapped[str] = mapped_column(String(16), default="needs_action")
+    answer_comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer_sequence: Mapped[int | None]  # the SEQUENCE the answer was given to
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    meeting: Mapped[Meeting] = relationship(back_populates="invitees")
+
+    @property
+    def answer_label(self) -> str:
+        return ANSWER_LABELS[self.answer]

@@ -1,0 +1,224 @@
+"""Convening a meeting, changing it, and the invitees' answers. Every change the invitees must see raises the
+meeting's SEQUENCE and queues their own copy; a removed invitee alone gets a CANCEL; answers reset when the time
+or place changes."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from webapp.agencies.models import AgencyKind
+from webapp.audit.services import Origin, record_event
+from webapp.auth.models import User
+from webapp.auth.roles import Role
+from webapp.cases.access import can_do_step, get_visible_case
+from webapp.errors import InvalidInput, NotFound, PermissionDenied
+from webapp.extensions import db
+from webapp.meetings.invitations import queue_invitation
+from webapp.meetings.links import AnswerLinks
+from webapp.meetings.models import Invitee, Meeting, MeetingKind
+
+ANSWERS = ("accepted", "tentative", "declined")
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """What a change needs to write invitations: the answer links and the organizer mailbox."""
+
+    links: AnswerLinks
+    organizer: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: str
+    name: str
+    email: str
+    role: str
+    kind: str
+    user_id: int | None = None
+    agency_id: int | None = None
+    label: str = ""
+
+
+def _require_convenor(actor, case) -> None:
+    if not (can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value)):
+        raise PermissionDenied("Meetings are convened by the case's social worker or team manager.")
+
+
+def candidates(actor, case_id: int) -> list[Candidate]:
+    """Who is usually invited: the case's staff, every involved agency (the GP always), parents and carers."""
+    case = get_visible_case(actor, case_id)
+    _require_convenor(actor, case)
+    people: list[Candidate] = []
+    managers = [u for u in db.session.scalars(select(User).where(User.team_id == case.team_id, User.is_active.is_(True))
+                                              .order_by(User.full_name)) if u.has_role(Role.TEAM_MANAGER)]
+    for index, manager in enumerate(managers):
+        people.append(Candidate(f"user-{manager.id}", manager.full_name, manager.email,
+                                "chair" if index == 0 else "optional", "staff", manager.id, None, "Team manager"))
+    if case.allocated_worker is not None:
+        people.append(Candidate(f"user-{case.allocated_worker.id}", case.allocated_worker.full_name,
+                                case.allocated_worker.email, "required", "staff", case.allocated_worker.id, None,
+                                "Allocated social worker"))
+    for link in case.agencies:
+        agency = link.agency
+        practitioners = [u for u in agency.members if u.is_active and u.has_role(Role.AGENCY_PRACTITIONER)]
+        for person in practitioners:
+            people.append(Candidate(f"user-{person.id}", person.full_name, person.email, "required", "agency",
+                                    person.id, agency.id, agency.name))
+        if not practitioners and agency.email:
+            people.append(Candidate(f"agency-{agency.id}", agency.name, agency.email, "required", "agency", None,
+                                    agency.id, agency.kind_label))
+    for member in case.child.household.members:
+        if member.email and (member.has_parental_responsibility or not member.is_regular_visitor):
+            people.append(Candidate(f"member-{member.id}", member.full_name, member.email, "required", "family",
+                                    label=member.relationship_to_child))
+    return list({c.key: c for c in people}.values())
+
+
+def convene(actor, case_id: int, *, kind: str, starts_at: datetime, ends_at: datetime, location: str,
+            chosen: list[str], mailing: Mailing, origin: Origin, now: datetime) -> Meeting:
+    """Create the meeting and queue each invitee's invitation (the GP practice on the case is always invited)."""
+    case = get_visible_case(actor, case_id)
+    _require_convenor(actor, case)
+    offered = {c.key: c for c in candidates(actor, case_id)}
+    gp_keys = {key for key, c in offered.items() if c.agency_id is not None and
+               any(link.agency_id == c.agency_id and link.agency.kind == AgencyKind.GP_PRACTICE.value
+                   for link in case.agencies)}
+    errors = _check_time_and_place(starts_at, ends_at, location, now)
+    if kind not in {k.value for k in MeetingKind}:
+        errors["kind"] = "Select the kind of meeting"
+    picked = [offered[key] for key in dict.fromkeys([*chosen, *gp_keys]) if key in offered]
+    if not picked:
+        errors["invitees"] = "Select who to invite"
+    if any(c.email.lower() == mailing.organizer.lower() for c in picked):
+        errors["invitees"] = "The service's meetings mailbox cannot be invited"
+    if errors:
+        raise InvalidInput("The meeting was not convened", errors)
+    meeting = Meeting(case_id=case.id, kind=kind, uid=f"{uuid.uuid4()}@cin-workflow.local", sequence=0,
+                      starts_at=starts_at, ends_at=ends_at, location=location.strip(), convened_by_id=actor.id,
+                      created_at=now)
+    meeting.invitees = [Invitee(name=c.name, email=c.email.lower(), role=c.role, kind=c.kind, user_id=c.user_id,
+                                agency_id=c.agency_id) for c in picked]
+    db.session.add(meeting)
+    db.session.flush()
+    for invitee in meeting.invitees:
+        queue_invitation(meeting, invitee, "REQUEST", links=mailing.links, organizer=mailing.organizer, now=now)
+    record_event("meeting.convened", actor=actor, subject=case, origin=origin,
+                 detail={"meeting_id": meeting.id, "invitees": len(picked)})
+    return meeting
+
+
+def _check_time_and_place(starts_at, ends_at, location: str, now: datetime) -> dict[str, str]:
+    errors = {}
+    if starts_at is None:
+        errors["date"] = "Enter a real date and a time like 09:30"
+    elif starts_at <= now:
+        errors["date"] = "The meeting must be in the future"
+    elif ends_at is None or ends_at <= starts_at:
+        errors["duration"] = "Select how long the meeting lasts"
+    if not location.strip():
+        errors["location"] = "Enter where the meeting is, or the online link"
+    return errors
+
+
+def get_meeting(actor, meeting_id: int, *, origin: Origin | None = None) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("There is no such meeting.")
+    get_visible_case(actor, meeting.case_id)  # not found unless the actor may see the case
+    if origin is not None:
+        record_event("meeting.viewed", actor=actor, subject=meeting.case, origin=origin,
+                     detail={"meeting_id": meeting.id})
+    return meeting
+
+
+def _changeable(actor, meeting_id: int) -> Meeting:
+    meeting = get_meeting(actor, meeting_id)
+    _require_convenor(actor, meeting.case)
+    if meeting.status != "planned":
+        raise InvalidInput("This meeting was cancelled; convene a new one.")
+    return meeting
+
+
+def reschedule(actor, meeting_id: int, *, starts_at, ends_at, location: str, mailing: Mailing, origin: Origin,
+               now: datetime) -> Meeting:
+    """A new time or place: SEQUENCE rises, every answer goes back to 'no answer yet', everyone is updated."""
+    meeting = _changeable(actor, meeting_id)
+    errors = _check_time_and_place(starts_at, ends_at, location, now)
+    if errors:
+        raise InvalidInput("The meeting was not changed", errors)
+    meeting.starts_at, meeting.ends_at, meeting.location = starts_at, ends_at, location.strip()
+    meeting.sequence += 1
+    for invitee in meeting.current_invitees:
+        invitee.answer, invitee.answer_comment, invitee.answered_at, invitee.answer_sequence = \
+            "needs_action", None, None, None
+        queue_invitation(meeting, invitee, "REQUEST", links=mailing.links, organizer=mailing.organizer, now=now)
+    record_event("meeting.rescheduled", actor=actor, subject=meeting.case, origin=origin,
+                 detail={"meeting_id": meeting.id, "sequence": meeting.sequence})
+    return meeting
+
+
+def remove_invitee(actor, meeting_id: int, invitee_id: int, *, mailing: Mailing, origin: Origin,
+                   now: datetime) -> Invitee:
+    """Uninvite one person: they alone get a CANCEL; the others' copies do not change."""
+    meeting = _changeable(actor, meeting_id)
+    invitee = next((i for i in meeting.current_invitees if i.id == invitee_id), None)
+    if invitee is None:
+        raise NotFound("That person is not invited to this meeting.")
+    invitee.removed_at = now
+    meeting.sequence += 1
+    queue_invitation(meeting, invitee, "CANCEL", links=mailing.links, organizer=mailing.organizer, now=now)
+    record_event("meeting.invitee_removed", actor=actor, subject=meeting.case, origin=origin,
+                 detail={"meeting_id": meeting.id, "invitee_id": invitee.id})
+    return invitee
+
+
+def cancel(actor, meeting_id: int, *, mailing: Mailing, origin: Origin, now: datetime) -> Meeting:
+    meeting = _changeable(actor, meeting_id)
+    meeting.status = "cancelled"
+    meeting.sequence += 1
+    for invitee in meeting.current_invitees:
+        queue_invitation(meeting, invitee, "CANCEL", links=mailing.links, organizer=mailing.organizer, now=now)
+    record_event("meeting.cancelled", actor=actor, subject=meeting.case, origin=origin,
+                 detail={"meeting_id": meeting.id})
+    return meeting
+
+
+class LinkProblem(Exception):
+    """An answer link that cannot be used; the message is shown as it is."""
+
+
+def invitee_for_link(token: str, links: AnswerLinks, now: datetime) -> Invitee:
+    """The invitee a personal link belongs to, if it can still be used."""
+    found = links.read(token)
+    invitee = db.session.get(Invitee, found[1]) if found else None
+    if invitee is None or invitee.meeting_id != found[0]:
+        raise LinkProblem("This link is not one we sent, or it has been altered. Use the link in your invitation.")
+    if invitee.removed_at is not None:
+        raise LinkProblem("You are no longer invited to this meeting.")
+    if invitee.meeting.status == "cancelled":
+        raise LinkProblem("This meeting has been cancelled.")
+    if invitee.meeting.ends_at <= now:
+        raise LinkProblem("This meeting has taken place, so the link has expired.")
+    return invitee
+
+
+def answer_by_link(token: str, answer: str, comment: str, *, links: AnswerLinks, origin: Origin,
+                   now: datetime) -> Invitee:
+    """Record (or change) an invitee's answer from their personal link."""
+    invitee = invitee_for_link(token, links, now)
+    if answer not in ANSWERS:
+        raise InvalidInput("Your answer was not recorded", {"answer": "Select whether you can come"})
+    invitee.answer, invitee.answer_comment = answer, comment.strip()[:2000] or None
+    invitee.answered_at, invitee.answer_sequence = now, invitee.meeting.sequence
+    record_event("meeting.answered", actor_label=f"link: {invitee.email}"[:120], subject=invitee.meeting.case,
+                 origin=origin, detail={"meeting_id": invitee.meeting_id, "invitee_id": invitee.id, "answer": answer})
+    return invitee
+
+
+def meetings_on_case(case_id: int) -> list[Meeting]:
+    return list(db.session.scalars(select(Meeting).where(Meeting.case_id == case_id)
+                                   .order_by(Meeting.starts_at.desc())))

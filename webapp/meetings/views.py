@@ -1,0 +1,135 @@
+"""Meeting pages: convene from the case, the meeting page with answers and changes, and the personal answer
+links (no sign-in: GET shows a confirmation page, only the button records the answer)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.cases.access import get_visible_case
+from webapp.columns import LONDON, utc_now
+from webapp.errors import InvalidInput
+from webapp.extensions import db
+from webapp.meetings import services
+from webapp.meetings.links import AnswerLinks
+from webapp.meetings.models import MeetingKind
+from webapp.shell.schema_forms import parse_submission
+from webapp.shell.security import request_origin
+
+blueprint = Blueprint("meetings", __name__)
+DURATIONS = (("60", "1 hour"), ("90", "1 hour 30 minutes"), ("120", "2 hours"))
+WHEN_FORM = {"properties": {"date": {"type": "string", "format": "date", "title": "Date"}}}
+
+
+def _mailing() -> services.Mailing:
+    settings = current_app.config["APP_SETTINGS"]
+    return services.Mailing(AnswerLinks(current_app.config["SECRET_KEY"], settings.mail.service_url),
+                            settings.mail.organizer)
+
+
+def _when(form) -> tuple[datetime | None, datetime | None]:
+    """Date, time (HH:MM) and duration from the form, as aware UTC datetimes; None where they do not exist."""
+    answers, _ = parse_submission(WHEN_FORM, form)
+    try:
+        hours, minutes = (int(part) for part in form.get("time", "").strip().replace(".", ":").split(":"))
+        day = datetime.fromisoformat(answers["date"]).date()
+        starts = datetime.combine(day, time(hours, minutes), tzinfo=LONDON)
+    except (KeyError, ValueError):
+        return None, None
+    duration = form.get("duration", "")
+    return starts, starts + timedelta(minutes=int(duration)) if duration.isdigit() else None
+
+
+@blueprint.route("/cases/<int:case_id>/meetings/new", methods=["GET", "POST"])
+@login_required
+def convene(case_id: int):
+    actor = current_user._get_current_object()
+    case = get_visible_case(actor, case_id)
+    offered = services.candidates(actor, case_id)
+    errors, form = {}, request.form
+    if request.method == "POST":
+        starts_at, ends_at = _when(form)
+        try:
+            meeting = services.convene(actor, case_id, kind=form.get("kind", ""), starts_at=starts_at,
+                                       ends_at=ends_at, location=form.get("location", ""),
+                                       chosen=form.getlist("invitees"), mailing=_mailing(), origin=request_origin(),
+                                       now=utc_now())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+        else:
+            db.session.commit()
+            flash("Meeting convened: the invitations are on their way", "success")
+            return redirect(url_for("meetings.meeting_page", meeting_id=meeting.id))
+    return render_template("meetings/convene.html", case=case, offered=offered, errors=errors, form=form,
+                           kinds=MeetingKind, durations=DURATIONS, posted=request.method == "POST"), \
+        (400 if errors else 200)
+
+
+@blueprint.route("/meetings/<int:meeting_id>")
+@login_required
+def meeting_page(meeting_id: int, errors=None, status=200):
+    meeting = services.get_meeting(current_user, meeting_id, origin=request_origin())
+    db.session.commit()  # the look is audited
+    return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
+                           form=request.form), status
+
+
+@blueprint.route("/meetings/<int:meeting_id>/reschedule", methods=["POST"])
+@login_required
+def reschedule(meeting_id: int):
+    starts_at, ends_at = _when(request.form)
+    try:
+        services.reschedule(current_user, meeting_id, starts_at=starts_at, ends_at=ends_at,
+                            location=request.form.get("location", ""), mailing=_mailing(), origin=request_origin(),
+                            now=utc_now())
+    except InvalidInput as invalid:
+        db.session.rollback()
+        return meeting_page(meeting_id, errors=invalid.field_errors, status=400)
+    db.session.commit()
+    flash("Meeting moved: everyone has an updated invitation and answers again", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitees/<int:invitee_id>/remove", methods=["POST"])
+@login_required
+def remove_invitee(meeting_id: int, invitee_id: int):
+    invitee = services.remove_invitee(current_user, meeting_id, invitee_id, mailing=_mailing(),
+                                      origin=request_origin(), now=utc_now())
+    db.session.commit()
+    flash(f"{invitee.name} is no longer invited and has been sent a cancellation", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@login_required
+def cancel(meeting_id: int):
+    meeting = services.cancel(current_user, meeting_id, mailing=_mailing(), origin=request_origin(), now=utc_now())
+    db.session.commit()
+    flash("Meeting cancelled: every invitee has been sent a cancellation", "success")
+    return redirect(url_for("cases.case_page", case_id=meeting.case_id))
+
+
+@blueprint.route("/answer/<token>", methods=["GET", "POST"])
+def answer(token: str):
+    """The link an invitee follows: GET changes nothing (mail scanners follow links); the button records."""
+    links = _mailing().links
+    try:
+        invitee = services.invitee_for_link(token, links, utc_now())
+    except services.LinkProblem as problem:
+        return render_template("meetings/link_problem.html", problem=str(problem)), 410
+    error = None
+    if request.method == "POST":
+        try:
+            services.answer_by_link(token, request.form.get("answer", ""), request.form.get("comment", ""),
+                                    links=links, origin=request_origin(), now=utc_now())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            error = invalid.field_errors["answer"]
+        else:
+            db.session.commit()
+            return render_template("meetings/answered.html", invitee=invitee)
+    chosen = request.form.get("answer") or request.args.get("answer") or invitee.answer
+    return render_template("meetings/answer.html", invitee=invitee, meeting=invitee.meeting, chosen=chosen,
+                           error=error), (400 if error else 200)
