@@ -112,3 +112,12 @@ def test_convene_answer_reschedule_remove_and_cancel(ui, partnership_committed, 
     everything = b"".join(e.content for e in smtp_server.envelopes).decode("utf-8", "replace")
     for private in ("Ava", "Demochild", "bruise", "Pat "):
         assert private.lower() not in everything.lower()
+
+
+def test_a_private_calendar_feed_address_is_made_and_stopped(ui, partnership_committed):
+    sign_in(ui, "sw1", DEMO_PASSWORD)
+    ui.click("Calendar feed", role="link")
+    ui.click("Make my calendar address")
+    expect(ui.page.locator("#feed-address")).to_contain_text("/calendar/")
+    ui.click("Stop the feed")
+    expect(ui.page.get_by_text("Your calendar address no longer works")).to_be_visible()

@@ -86,3 +86,34 @@ def test_invitations_name_only_their_invitee(partnership, meeting):
             assert other.email not in message.raw_mime and other.name not in message.raw_mime
         for private in ("Ava", "Demochild", "bruise"):
             assert private not in message.raw_mime and private not in message.subject
+
+
+def test_private_calendar_feed_lists_my_meetings_and_can_be_revoked(app, partnership, meeting):
+    import re
+
+    from icalendar import Calendar
+
+    from tests.helpers import sign_in
+    from webapp.demo import DEMO_PASSWORD
+
+    made, *_ = meeting
+    client = app.test_client()
+    sign_in(client, "tm1", DEMO_PASSWORD)
+    page = client.get("/account/calendar")
+    client.post("/account/calendar", data={"csrf_token": csrf_token(page.text), "action": "issue"})
+    shown = client.get("/account/calendar").text
+    address = re.search(r'id="feed-address">[^<]*(/calendar/[^<]+\.ics)', shown).group(1)
+    anonymous = app.test_client()
+    feed = anonymous.get(address)
+    assert feed.status_code == 200 and feed.headers["Content-Type"].startswith("text/calendar")
+    event, = Calendar.from_ical(feed.data).walk("VEVENT")
+    assert str(event["UID"]) == made.uid and made.case.reference in str(event["SUMMARY"])
+    assert b"Demochild" not in feed.data
+    page = client.get("/account/calendar")
+    client.post("/account/calendar", data={"csrf_token": csrf_token(page.text), "action": "issue"})
+    assert anonymous.get(address).status_code == 404  # a new address revokes the old one
+    page = client.get("/account/calendar")
+    new_address = re.search(r'id="feed-address">[^<]*(/calendar/[^<]+\.ics)', page.text).group(1)
+    client.post("/account/calendar", data={"csrf_token": csrf_token(page.text), "action": "revoke"})
+    assert anonymous.get(new_address).status_code == 404
+    assert anonymous.get("/calendar/not-a-token.ics").status_code == 404

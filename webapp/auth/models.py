@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     # Raised whenever a password is set or the account deactivated: older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # Raised to revoke the private calendar feed address (0: no feed yet).
+    calendar_feed_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -133,3 +133,33 @@ def answer(token: str):
     chosen = request.form.get("answer") or request.args.get("answer") or invitee.answer
     return render_template("meetings/answer.html", invitee=invitee, meeting=invitee.meeting, chosen=chosen,
                            error=error), (400 if error else 200)
+
+
+@blueprint.route("/account/calendar", methods=["GET", "POST"])
+@login_required
+def calendar_feed():
+    """The person's private feed address: shown, issued anew (revoking the old) or revoked."""
+    from webapp.meetings import feed
+
+    user = current_user._get_current_object()
+    secret = current_app.config["SECRET_KEY"]
+    if request.method == "POST":
+        if request.form.get("action") == "revoke":
+            feed.revoke_feed(user, origin=request_origin())
+            flash("Your calendar address no longer works", "success")
+        else:
+            feed.issue_feed(user, secret, origin=request_origin())
+            flash("Your new calendar address is below; any earlier one no longer works", "success")
+        db.session.commit()
+        return redirect(url_for("meetings.calendar_feed"))
+    token = feed.feed_token(user, secret)
+    address = f"{current_app.config['APP_SETTINGS'].mail.service_url}/calendar/{token}.ics" if token else None
+    return render_template("meetings/feed.html", address=address)
+
+
+@blueprint.route("/calendar/<token>.ics")
+def calendar_file(token: str):
+    from webapp.meetings import feed
+
+    body = feed.feed_for_token(token, current_app.config["SECRET_KEY"], utc_now())
+    return body, 200, {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "no-store"}
