@@ -1,5 +1,6 @@
 """Personal answer links: GET records nothing; expired, altered, other people's and withdrawn links change
 nothing and say why."""
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -117,3 +118,22 @@ def test_private_calendar_feed_lists_my_meetings_and_can_be_revoked(app, partner
     client.post("/account/calendar", data={"csrf_token": csrf_token(page.text), "action": "revoke"})
     assert anonymous.get(new_address).status_code == 404
     assert anonymous.get("/calendar/not-a-token.ics").status_code == 404
+
+
+def test_the_agenda_carries_the_standard_sections_and_the_flagged_concerns(client, partnership):
+    from tests.helpers import sign_in
+    from webapp.demo import DEMO_PASSWORD
+
+    sw1 = partnership.scalar(select(User).where(User.username == "sw1"))
+    case = open_case(sw1, referral_answers(domestic_abuse="yes", domestic_abuse_details="Police call-outs"))
+    case.allocated_worker_id = sw1.id
+    partnership.commit()
+    sign_in(client, "sw1", DEMO_PASSWORD)
+    page = client.get(f"/cases/{case.id}/meetings/new")
+    keys = re.findall(r'name="invitees" type="checkbox" value="([^"]+)"', page.text)
+    done = client.post(f"/cases/{case.id}/meetings/new", data={
+        "csrf_token": csrf_token(page.text), "kind": "multi_agency", "date-day": "14", "date-month": "12",
+        "date-year": "2030", "time": "16:00", "duration": "60", "location": "Civic Centre", "invitees": keys})
+    assert done.status_code == 302
+    meeting_page = client.get(done.headers["Location"]).text
+    assert "Worries and risks" in meeting_page and "Domestic abuse" in meeting_page

@@ -70,10 +70,12 @@ def convene(case_id: int):
 @blueprint.route("/meetings/<int:meeting_id>")
 @login_required
 def meeting_page(meeting_id: int, errors=None, status=200):
+    from webapp.meetings.agenda import agenda_for
+
     meeting = services.get_meeting(current_user, meeting_id, origin=request_origin())
     db.session.commit()  # the look is audited
     return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
-                           form=request.form), status
+                           form=request.form, agenda=agenda_for(meeting)), status
 
 
 @blueprint.route("/meetings/<int:meeting_id>/reschedule", methods=["POST"])

@@ -1,0 +1,51 @@
+"""A meeting's agenda, built from the case: the standard sections, the plan's open actions, the concerns
+flagged at referral. The minutes will start from it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from webapp.cases.models import StepRecord
+from webapp.extensions import db
+from webapp.meetings.models import Meeting
+
+STANDARD_SECTIONS = [
+    "Introductions, and who sent apologies or reports",
+    "The child's views, and the parents' and family's views",
+    "What is working well",
+    "Worries and risks",
+    "Progress against each outcome of the plan",
+    "Decisions, with any dissent",
+    "Actions: who will do what, by when",
+    "Contingency plan, and how often the child will be seen",
+    "Date of the next review",
+]
+FLAGS = {
+    "parental_substance_use": "Parental alcohol or substance use",
+    "domestic_abuse": "Domestic abuse",
+    "parental_conflict": "Conflict between the parents",
+    "parental_mental_health": "A parent's mental health",
+}
+
+
+@dataclass
+class Agenda:
+    sections: list[str] = field(default_factory=lambda: list(STANDARD_SECTIONS))
+    open_actions: list[dict] = field(default_factory=list)
+    concerns: list[str] = field(default_factory=list)
+
+
+def agenda_for(meeting: Meeting) -> Agenda:
+    """The agenda of a meeting, from the latest plan and the referral of its case."""
+    records = {record.bpmn_id: record for record in db.session.scalars(
+        select(StepRecord).where(StepRecord.case_id == meeting.case_id).order_by(StepRecord.completed_at))}
+    agenda = Agenda()
+    if "cin_plan" in records:
+        agenda.open_actions = records["cin_plan"].answers.get("actions", [])
+    referral = records.get("record_referral")
+    if referral is not None:
+        agenda.concerns = [label for key, label in FLAGS.items() if referral.answers.get(key) == "yes"]
+        if referral.answers.get("immediate_protection_needed"):
+            agenda.concerns.insert(0, "Immediate protection was needed at referral")
+    return agenda
