@@ -137,3 +137,24 @@ def test_the_agenda_carries_the_standard_sections_and_the_flagged_concerns(clien
     assert done.status_code == 302
     meeting_page = client.get(done.headers["Location"]).text
     assert "Worries and risks" in meeting_page and "Domestic abuse" in meeting_page
+
+
+def test_convening_with_bad_details_explains_and_sends_nothing(client, partnership):
+    from tests.helpers import sign_in
+    from webapp.demo import DEMO_PASSWORD
+    from webapp.mail.models import OutboxMessage
+    from webapp.meetings.models import Meeting
+
+    sw1 = partnership.scalar(select(User).where(User.username == "sw1"))
+    case = open_case(sw1, referral_answers())
+    case.allocated_worker_id = sw1.id
+    partnership.commit()
+    sign_in(client, "sw1", DEMO_PASSWORD)
+    page = client.get(f"/cases/{case.id}/meetings/new")
+    refused = client.post(f"/cases/{case.id}/meetings/new", data={
+        "csrf_token": csrf_token(page.text), "kind": "multi_agency", "date-day": "31", "date-month": "2",
+        "date-year": "2030", "time": "25:00", "duration": "60", "location": ""})
+    assert refused.status_code == 400
+    assert "Enter a real date and a time like 09:30" in refused.text
+    assert "Enter where the meeting is" in refused.text and "Select who to invite" in refused.text
+    assert partnership.scalar(select(Meeting.id)) is None and partnership.scalar(select(OutboxMessage.id)) is None
