@@ -27,22 +27,20 @@ def queue_invitation(meeting: Meeting, invitee: Invitee, method: str, *, links: 
         lead = "This meeting has been cancelled." if meeting.status == "cancelled" else \
             "You are no longer invited to this meeting."
         subject = f"Cancelled: {title}"
-        answer_lines = []
+        answers = []
     else:
         lead = "You are invited to this meeting." if meeting.sequence == 0 else \
             "This meeting has changed. Please answer again."
         subject = f"{'Invitation' if meeting.sequence == 0 else 'Updated invitation'}: {title}"
-        answer_lines = [f"Accept: {links.url(meeting.id, invitee.id, 'accepted')}",
-                        f"Tentative: {links.url(meeting.id, invitee.id, 'tentative')}",
-                        f"Decline: {links.url(meeting.id, invitee.id, 'declined')}"]
+        answers = [(label, links.url(meeting.id, invitee.id, answer))
+                   for label, answer in (("Accept", "accepted"), ("Tentative", "tentative"), ("Decline", "declined"))]
     text = "\n".join([f"Dear {invitee.name},", "", lead, "", f"{title}", f"When: {_when(meeting)} (UK time)",
-                      f"Where: {meeting.location}", "", *answer_lines, "",
+                      f"Where: {meeting.location}", "", *(f"{label}: {url}" for label, url in answers), "",
                       "You can also answer from your calendar.", "", "OFFICIAL-SENSITIVE"])
     html = "".join([f"<p>Dear {escape(invitee.name)},</p><p>{escape(lead)}</p>",
                     f"<p><strong>{escape(title)}</strong><br>When: {escape(_when(meeting))} (UK time)<br>",
                     f"Where: {escape(meeting.location)}</p>",
-                    "".join(f'<p><a href="{escape(line.split(": ", 1)[1])}">{escape(line.split(":")[0])}</a></p>'
-                            for line in answer_lines),
+                    "".join(f'<p><a href="{escape(url)}">{escape(label)}</a></p>' for label, url in answers),
                     "<p>OFFICIAL-SENSITIVE</p>"])
     message_id = new_message_id()
     email = invitation_email(
