@@ -64,8 +64,9 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
     provide = choice_provider(case.team_id)
     records = db.session.scalars(select(StepRecord).where(StepRecord.case_id == case.id)
                                  .order_by(StepRecord.completed_at.desc(), StepRecord.id.desc())).all()
-    history = [HistoryEntry(r, describe_answers(runtime.step_form(case.workflow_instance_id, r.form_key), r.answers,
-                                                provide)) for r in records]
+    version = runtime.instance_version(case.workflow_instance_id)  # one lookup for the whole history
+    history = [HistoryEntry(r, describe_answers(version.form_validator(r.form_key).schema, r.answers, provide))
+               for r in records]
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
                     requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
                     or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id))

@@ -13,7 +13,7 @@ from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
 from webapp.cases.models import CaseAgency
 from webapp.columns import LONDON
-from webapp.errors import InvalidInput, NotFound, PermissionDenied
+from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.information_requests.models import InformationRequest
 from webapp.information_requests.notices import tell_agency
@@ -91,8 +91,8 @@ def answer_request(actor, request_id: int, answers: dict, *, origin: Origin, now
     """Record the agency's answer on the case; the social worker is told. Bad answers change nothing."""
     request, task, _ = open_request(actor, request_id, origin=origin)
     if task is None:
-        raise runtime.explain_missing_task("") if request.answered_at is None else InvalidInput(
-            f"This request was answered on {request.answered_at.astimezone(LONDON).strftime('%-d %B %Y')}.")
+        raise Conflict(f"This request was answered on {request.answered_at.astimezone(LONDON).strftime('%-d %B %Y')}."
+                       if request.answered_at else "This request is no longer waiting for an answer.")
     task_id = task.task_id
     db.session.expunge(task)
     request.answer = runtime.complete_task(request.workflow_instance_id, task_id, answers, actor=actor, now=now)

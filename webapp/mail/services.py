@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from email.utils import make_msgid
 
+from sqlalchemy import func, select
+
+from webapp.audit.services import record_event
+from webapp.auth.user_admin import require_administrator
+from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
 
@@ -26,10 +31,6 @@ def new_message_id() -> str:
 
 def mail_overview(actor) -> tuple[list[OutboxMessage], dict[str, int]]:
     """Messages the worker gave up on, and counts of waiting, sent and failed mail (administrators)."""
-    from sqlalchemy import func, select
-
-    from webapp.auth.user_admin import require_administrator
-
     require_administrator(actor)
     failed = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
                                      .order_by(OutboxMessage.failed_at.desc()).limit(200)))
@@ -44,10 +45,6 @@ def mail_overview(actor) -> tuple[list[OutboxMessage], dict[str, int]]:
 
 def retry_message(actor, message_id: int, *, origin, now) -> OutboxMessage:
     """Send a failed message again from the next worker pass (attempts start again)."""
-    from webapp.audit.services import record_event
-    from webapp.auth.user_admin import require_administrator
-    from webapp.errors import NotFound
-
     require_administrator(actor)
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.failed_at is None:

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, current_app, g, render_template
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.auth.roles import Role
-from webapp.columns import LONDON, london_time
+from webapp.columns import LONDON, london_time, utc_now
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.partnership.services import extra_holidays
 from webapp.shell.navigation import navigation_for
+from webapp.workflow.calendar import working_days_between
 
 blueprint = Blueprint("shell", __name__)
 blueprint.add_app_template_filter(london_time, "london_time")
@@ -31,8 +33,6 @@ HOME_SECTIONS = {
 
 @blueprint.app_context_processor
 def inject_shell():
-    from flask import current_app
-
     settings = current_app.config["APP_SETTINGS"]
     return {
         "service_name": settings.service_name,
@@ -46,12 +46,6 @@ def deadline(due_at) -> str:
     """'Due 9 Mar 2026, 2 working days left' / 'due today' / 'overdue by 3 working days', in London time."""
     if due_at is None:
         return "No deadline set"
-    from flask import g
-
-    from webapp.columns import utc_now
-    from webapp.partnership.services import extra_holidays
-    from webapp.workflow.calendar import working_days_between
-
     if "extra_holidays" not in g:
         g.extra_holidays = extra_holidays()
     today, due_day = utc_now().astimezone(LONDON).date(), due_at.astimezone(LONDON).date()

@@ -145,4 +145,4 @@ def _restricted(workflow: BpmnWorkflow) -> BpmnWorkflow:
 def new_workflow(specs: tuple) -> BpmnWorkflow:
     """A new workflow of a version's specs, with the restricted expression engine."""
     spec, subprocess_specs = specs
-    return _restricted(BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine()))
+    return _restricted(BpmnWorkflow(spec, subprocess_specs))

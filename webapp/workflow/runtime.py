@@ -140,10 +140,15 @@ def fire_due_timers(instance_id: int, *, now: datetime | None = None) -> None:
     record_event("workflow.timers_fired", actor_label="worker", subject=("workflow_instances", instance_id))
 
 
+def instance_version(instance_id: int):
+    """The deployed version an instance runs on (its forms and specs)."""
+    return deployed_version(db.session.scalar(select(WorkflowInstance.version_id)
+                                              .where(WorkflowInstance.id == instance_id)))
+
+
 def step_form(instance_id: int, form_key: str | None) -> dict:
     """The JSON Schema of a step's form, from the instance's deployed version (never the files on disk)."""
-    version_id = db.session.scalar(select(WorkflowInstance.version_id).where(WorkflowInstance.id == instance_id))
-    return deployed_version(version_id).form_validator(form_key).schema
+    return instance_version(instance_id).form_validator(form_key).schema
 
 
 def process_form(process_id: str, form_key: str) -> dict:
@@ -199,12 +204,6 @@ def claim_due_instance(now: datetime, skip: set[int] = frozenset()) -> int | Non
     if skip:
         query = query.where(WorkflowInstance.id.not_in(skip))
     return db.session.scalar(query.order_by(WorkflowInstance.next_timer_at).limit(1).with_for_update(skip_locked=True))
-
-
-def due_instance_ids(now: datetime, limit: int = 100) -> list[int]:
-    """Instances with a timer due, earliest first: the worker's query, answered from the index."""
-    return list(db.session.scalars(select(WorkflowInstance.id).where(WorkflowInstance.next_timer_at <= now)
-                                   .order_by(WorkflowInstance.next_timer_at).limit(limit)))
 
 
 def workflow_data(instance_id: int) -> dict:
