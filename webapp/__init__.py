@@ -84,13 +84,14 @@ def _bind_extensions(app: Flask) -> None:
 
 
 def _wire_expressions() -> None:
-    """Diagram expressions read working days and settings from the partnership's tables."""
+    """Diagram expressions read working days and settings from the partnership's tables, and meeting times."""
+    from webapp.meetings.services import meeting_start
     from webapp.partnership.definitions import DEFINITIONS
     from webapp.partnership.services import extra_holidays, setting_value
     from webapp.workflow.expressions import DomainSources, configure_domain
 
     configure_domain(DomainSources(extra_holidays=extra_holidays, setting=setting_value,
-                                   setting_names=frozenset(DEFINITIONS)))
+                                   setting_names=frozenset(DEFINITIONS), meeting_start=meeting_start))
 
 
 def _register_blueprints(app: Flask) -> None:

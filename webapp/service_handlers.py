@@ -6,6 +6,8 @@ from webapp.audit.services import record_event
 from webapp.cases import handlers as cases
 from webapp.cases.models import Stage
 from webapp.information_requests import handlers as requests
+from webapp.meetings import handlers as meetings
+from webapp.meetings.models import MeetingKind
 from webapp.workflow.handlers import ServiceCall, ServiceHandler
 
 
@@ -34,4 +36,14 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
                                                    description="Tells the social worker the answer arrived"),
     "alert_case_team": ServiceHandler(cases.alert_case_team, description="E-mails the case's team about an overdue step",
                                       properties={"reason": frozenset(cases.ALERTS)}),
+    "plan_meeting": ServiceHandler(meetings.plan_meeting, frozenset({"meeting_kind"}),
+                                   "Names the kind of meeting the meeting process will hold",
+                                   properties={"kind": frozenset(kind.value for kind in MeetingKind)}),
+    "send_meeting_invitations": ServiceHandler(meetings.send_meeting_invitations,
+                                               description="Sends each invitee their calendar invitation"),
+    "remind_unanswered_invitees": ServiceHandler(meetings.remind_unanswered_invitees,
+                                                 description="Tells the convenor who has not answered"),
+    "finish_meeting": ServiceHandler(meetings.finish_meeting, frozenset({"meeting_outcome", "meeting_held_on"}),
+                                     "Tells the calling process how the meeting ended",
+                                     properties={"outcome": meetings.OUTCOMES}),
 }

@@ -42,16 +42,72 @@ def complete(actor, case, bpmn_id: str, answers: dict):
     return record_step(actor, case, task, answers, origin=NO_ORIGIN, now=datetime.now(timezone.utc))
 
 
-def take_to_first_review(case, worker, manager, plan_agreed_on: str) -> None:
-    """From the referral decision to the first CIN review, with the smallest valid answers."""
+def open_task(case, bpmn_id: str):
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.workflow.models import OpenTask
+
+    task = db.session.scalar(select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id,
+                                                    OpenTask.bpmn_id == bpmn_id))
+    assert task is not None, f"{bpmn_id} is not open"
+    return task
+
+
+def convene(worker, case, step: str, starts_at: datetime, invitees=None, location="Civic Centre"):
+    """Convene the case's open meeting step through the real service (all proposed invitees by default)."""
+    from datetime import timedelta
+
+    from webapp.meetings import services
+    from webapp.meetings.invitations import configured_mailing
+
+    keys = invitees if invitees is not None else [c.key for c in services.candidates(worker, case.id)]
+    return services.convene(worker, case.id, open_task(case, step).task_id, starts_at=starts_at,
+                            ends_at=starts_at + timedelta(hours=1), location=location, chosen=keys, roles={},
+                            mailing=configured_mailing(), origin=NO_ORIGIN, now=datetime.now(timezone.utc))
+
+
+def record_attendance(worker, case, meeting):
+    from webapp.meetings import services
+
+    rows = [services.Attendance(i.id, "attended") for i in meeting.current_invitees]
+    return services.record_attendance(worker, case.id, open_task(case, "record_attendance").task_id, rows,
+                                      origin=NO_ORIGIN, now=datetime.now(timezone.utc))
+
+
+def hold_meeting(worker, case, step: str = "convene_meeting") -> None:
+    """Convene the open meeting step, let the meeting's time come, record attendance and the minutes.
+    The meeting is convened an hour ahead and then set to have started, with its timers computed again (what
+    the worker does when a date moves): tests of the timing itself move the clock instead."""
+    from datetime import timedelta
+
+    from webapp.workflow.runtime import rearm_timers
+
+    now = datetime.now(timezone.utc)
+    meeting = convene(worker, case, step, now + timedelta(hours=1))
+    meeting.starts_at, meeting.ends_at = now - timedelta(minutes=1), now + timedelta(minutes=59)
+    rearm_timers(meeting.instance_id, now=now)
+    record_attendance(worker, case, meeting)
+    complete(worker, case, "record_minutes", {"summary": "x"})
+
+
+def start_assessment(case, worker, manager) -> None:
+    """The team manager's decision: a Section 17 assessment by `worker` (the day-20 meeting step opens)."""
     complete(manager, case, "referral_decision", {"decision": "section17_assessment",
                                                   "allocated_worker_id": worker.id, "decision_reasons": "x",
                                                   "referrer_acknowledged": False})
+
+
+def take_to_first_review(case, worker, manager, plan_agreed_on: str) -> None:
+    """From the referral decision to the first CIN review meeting's convene step, with the smallest valid
+    answers (the day-20 and initial child in need meetings held on the way)."""
+    start_assessment(case, worker, manager)
     complete(worker, case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x", "findings": "x"})
-    complete(worker, case, "multi_agency_meeting", {"held_on": "2026-03-03", "attendees": "x", "summary": "x"})
+    hold_meeting(worker, case, "convene_by_day_20")
     complete(manager, case, "manager_review", {"assessment_agreed": True})
     complete(manager, case, "assessment_outcome", {"outcome": "cin_plan", "outcome_reasons": "x"})
     complete(worker, case, "cin_plan", {"plan_agreed_on": plan_agreed_on, "needs_and_worries": "x",
                                         "outcomes": [{"outcome": "x"}], "contingency": "x",
                                         "actions": [{"action": "x", "owner": "x", "due_on": "2026-04-01"}],
                                         "visiting_frequency": "weekly", "lead_practitioner": "x"})
+    hold_meeting(worker, case)

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from tests.cases.builders import complete, open_case, referral_answers, take_to_first_review
+from tests.cases.builders import complete, hold_meeting, open_case, referral_answers, take_to_first_review
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.mail.models import OutboxMessage
@@ -59,22 +59,24 @@ def test_an_added_bank_holiday_moves_a_running_deadline(partnership_committed, c
 
 def test_cin_reviews_fall_due_at_the_cadence_and_a_changed_cadence_moves_them(partnership_committed, clock):
     session = partnership_committed
-    clock.move_to(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    clock.move_to(datetime(2026, 3, 16, 9, 0, tzinfo=timezone.utc))
     case = open_case(user(session, "sw1"), referral_answers())
     take_to_first_review(case, user(session, "sw1"), user(session, "tm1"), plan_agreed_on="2026-03-16")
     session.commit()
-    assert due_of(session, case, "cin_review").isoformat() == "2026-04-27T22:59:59+00:00"  # 6 weeks, BST
+    # The initial child in need meeting was held on 16 March: the review meeting's steps are due 6 weeks on.
+    assert open_steps(session, case) == {"convene_meeting"}
+    assert due_of(session, case, "convene_meeting").isoformat() == "2026-04-27T22:59:59+00:00"  # 6 weeks, BST
     partnership.change_settings(user(session, "admin"), {"cin_review_interval": "4"}, origin=NO_ORIGIN)
     session.commit()
     rearm_deadlines()
-    assert due_of(session, case, "cin_review").isoformat() == "2026-04-13T22:59:59+00:00"  # 4 weeks
+    assert due_of(session, case, "convene_meeting").isoformat() == "2026-04-13T22:59:59+00:00"  # 4 weeks
     clock.move_to(datetime(2026, 4, 14, 8, 0, tzinfo=timezone.utc))
     assert fire_due_timers() == (1, 0)
     assert sorted(alerts(session, case)) == ["sw1@example.org", "tm1@example.org"]
-    complete(user(session, "sw1"), case, "cin_review", {"review_held_on": "2026-04-14", "progress": "x",
-                                                       "review_decision": "continue"})
+    hold_meeting(user(session, "sw1"), case)  # held on 14 April
+    complete(user(session, "sw1"), case, "cin_review", {"progress": "x", "review_decision": "continue"})
     session.commit()
-    assert due_of(session, case, "cin_review").isoformat() == "2026-05-12T22:59:59+00:00"  # 4 weeks on
+    assert due_of(session, case, "convene_meeting").isoformat() == "2026-05-12T22:59:59+00:00"  # 4 weeks on
 
 
 def test_my_tasks_and_the_case_page_show_the_deadline_and_working_days_left(client, partnership, clock):
@@ -121,12 +123,12 @@ def test_day_20_without_a_meeting_stops_the_case_until_the_manager_signs_a_ratio
 
     session = partnership_committed
     case = _at_assessment(session, clock)
-    assert open_steps(session, case) == {"assessment", "multi_agency_meeting"}
-    assert due_of(session, case, "multi_agency_meeting").isoformat() == "2026-03-30T22:59:59+00:00"  # day 20, BST
+    assert open_steps(session, case) == {"assessment", "convene_by_day_20"}
+    assert due_of(session, case, "convene_by_day_20").isoformat() == "2026-03-30T22:59:59+00:00"  # day 20, BST
     complete(user(session, "sw1"), case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x",
                                                         "findings": "x"})
     session.commit()
-    assert open_steps(session, case) == {"multi_agency_meeting"}  # no way on without the meeting
+    assert open_steps(session, case) == {"convene_by_day_20"}  # no way on without the meeting
     clock.move_to(datetime(2026, 3, 31, 8, 0, tzinfo=timezone.utc))
     fire_due_timers()
     assert open_steps(session, case) == {"meeting_rationale"}
@@ -141,8 +143,8 @@ def test_day_20_without_a_meeting_stops_the_case_until_the_manager_signs_a_ratio
     assert open_steps(session, case) == {"manager_review"}
 
 
-def test_a_meeting_held_in_time_needs_no_rationale_and_day_10_alerts_the_manager(partnership_committed, clock):
-    from tests.cases.builders import complete
+def test_a_meeting_convened_in_time_needs_no_rationale_and_day_10_alerts_the_manager(partnership_committed, clock):
+    from tests.cases.builders import convene, record_attendance
 
     session = partnership_committed
     case = _at_assessment(session, clock)
@@ -150,13 +152,21 @@ def test_a_meeting_held_in_time_needs_no_rationale_and_day_10_alerts_the_manager
     fire_due_timers()
     subjects = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == "overdue_alert")).all()
     assert f"Manager review of the assessment due: case {case.reference}" in subjects
-    complete(user(session, "sw1"), case, "multi_agency_meeting", {"held_on": "2026-03-17", "attendees": "x",
-                                                                  "summary": "x"})
+    # Convened before day 20 for a date after it: the gate asks for a meeting convened, so no rationale.
+    meeting = convene(user(session, "sw1"), case, "convene_by_day_20",
+                      datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc))
     complete(user(session, "sw1"), case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x",
                                                         "findings": "x"})
     session.commit()
-    clock.move_to(datetime(2026, 4, 1, 8, 0, tzinfo=timezone.utc))
+    clock.move_to(datetime(2026, 3, 31, 8, 0, tzinfo=timezone.utc))  # day 20 has passed
     fire_due_timers()
+    assert open_steps(session, case) == set()  # waiting for the meeting, no rationale
+    clock.move_to(datetime(2026, 4, 1, 9, 0, 1, tzinfo=timezone.utc))
+    fire_due_timers()
+    assert open_steps(session, case) == {"record_attendance"}
+    record_attendance(user(session, "sw1"), case, session.merge(meeting))
+    complete(user(session, "sw1"), case, "record_minutes", {"summary": "x"})
+    session.commit()
     assert open_steps(session, case) == {"manager_review"}
 
 

@@ -4,32 +4,37 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from tests.cases.builders import open_case, referral_answers
+from tests.cases.builders import convene, open_case, referral_answers, start_assessment
 from tests.helpers import csrf_token
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.meetings import services
+from webapp.meetings.invitations import configured_mailing
 from webapp.meetings.links import AnswerLinks
 from webapp.meetings.models import Invitee
+from webapp.workflow.models import OpenTask
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
+def at_day_20_meeting(session):
+    """A case whose assessment has started, with sw1 allocated: the day-20 meeting waits to be convened."""
+    sw1, tm1 = (session.scalar(select(User).where(User.username == name)) for name in ("sw1", "tm1"))
+    case = open_case(sw1, referral_answers(domestic_abuse="yes", domestic_abuse_details="Police call-outs"))
+    start_assessment(case, sw1, tm1)
+    session.commit()
+    return case, sw1
+
+
 @pytest.fixture
 def meeting(app, partnership, clock):
-    sw1 = partnership.scalar(select(User).where(User.username == "sw1"))
-    case = open_case(sw1, referral_answers())
-    case.allocated_worker_id = sw1.id
-    links = AnswerLinks(app.config["SECRET_KEY"], "http://127.0.0.1:5000")
-    mailing = services.Mailing(links, "meetings@localhost")
-    offered = services.candidates(sw1, case.id)
-    made = services.convene(sw1, case.id, kind="multi_agency", starts_at=NOW + timedelta(days=7),
-                            ends_at=NOW + timedelta(days=7, hours=1), location="Civic Centre",
-                            chosen=[c.key for c in offered], mailing=mailing, origin=NO_ORIGIN, now=NOW)
+    case, sw1 = at_day_20_meeting(partnership)
+    made = convene(sw1, case, "convene_by_day_20", NOW + timedelta(days=7))
     partnership.commit()
-    return made, links, mailing, sw1
+    mailing = configured_mailing()
+    return made, mailing.links, mailing, sw1
 
 
 def token(links, invitee):
@@ -122,41 +127,45 @@ def test_private_calendar_feed_lists_my_meetings_and_can_be_revoked(app, partner
     assert anonymous.get("/calendar/not-a-token.ics").status_code == 404
 
 
-def test_the_agenda_carries_the_standard_sections_and_the_flagged_concerns(client, partnership):
+def convene_page(client, case):
     from tests.helpers import sign_in
     from webapp.demo import DEMO_PASSWORD
 
-    sw1 = partnership.scalar(select(User).where(User.username == "sw1"))
-    case = open_case(sw1, referral_answers(domestic_abuse="yes", domestic_abuse_details="Police call-outs"))
-    case.allocated_worker_id = sw1.id
-    partnership.commit()
     sign_in(client, "sw1", DEMO_PASSWORD)
-    page = client.get(f"/cases/{case.id}/meetings/new")
-    keys = re.findall(r'name="invitees" type="checkbox" value="([^"]+)"', page.text)
-    done = client.post(f"/cases/{case.id}/meetings/new", data={
-        "csrf_token": csrf_token(page.text), "kind": "multi_agency", "date-day": "14", "date-month": "12",
-        "date-year": "2030", "time": "16:00", "duration": "60", "location": "Civic Centre", "invitees": keys})
+    case_page = client.get(f"/cases/{case.id}").text
+    step = re.search(r'href="(/cases/\d+/steps/[^"]+)"[^>]*>Convene the multi-agency meeting', case_page).group(1)
+    found = client.get(step)
+    assert found.status_code == 302  # the step has a page of its own
+    return found.headers["Location"], client.get(found.headers["Location"]).text
+
+
+def test_the_agenda_carries_the_standard_sections_and_the_flagged_concerns(client, partnership):
+    case, _ = at_day_20_meeting(partnership)
+    address, page = convene_page(client, case)
+    keys = re.findall(r'name="invitees" type="checkbox" value="([^"]+)"', page)
+    done = client.post(address, data={
+        "csrf_token": csrf_token(page), "date-day": "14", "date-month": "12", "date-year": "2030",
+        "time": "16:00", "duration": "60", "location": "Civic Centre", "invitees": keys})
     assert done.status_code == 302
     meeting_page = client.get(done.headers["Location"]).text
     assert "Worries and risks" in meeting_page and "Domestic abuse" in meeting_page
 
 
 def test_convening_with_bad_details_explains_and_sends_nothing(client, partnership):
-    from tests.helpers import sign_in
-    from webapp.demo import DEMO_PASSWORD
     from webapp.mail.models import OutboxMessage
     from webapp.meetings.models import Meeting
 
-    sw1 = partnership.scalar(select(User).where(User.username == "sw1"))
-    case = open_case(sw1, referral_answers())
-    case.allocated_worker_id = sw1.id
-    partnership.commit()
-    sign_in(client, "sw1", DEMO_PASSWORD)
-    page = client.get(f"/cases/{case.id}/meetings/new")
-    refused = client.post(f"/cases/{case.id}/meetings/new", data={
-        "csrf_token": csrf_token(page.text), "kind": "multi_agency", "date-day": "31", "date-month": "2",
-        "date-year": "2030", "time": "25:00", "duration": "60", "location": ""})
+    case, _ = at_day_20_meeting(partnership)
+    address, page = convene_page(client, case)
+    before = partnership.scalar(select(func.count(OutboxMessage.id)))
+    refused = client.post(address, data={
+        "csrf_token": csrf_token(page), "date-day": "31", "date-month": "2", "date-year": "2030", "time": "25:00",
+        "duration": "60", "location": "", "other_name": "Gran", "other_email": "not-an-address"})
     assert refused.status_code == 400
     assert "Enter a real date and a time like 09:30" in refused.text
     assert "Enter where the meeting is" in refused.text and "Select who to invite" in refused.text
-    assert partnership.scalar(select(Meeting.id)) is None and partnership.scalar(select(OutboxMessage.id)) is None
+    assert "Enter the other person&#39;s e-mail address" in refused.text
+    partnership.expire_all()
+    assert partnership.scalar(select(Meeting.id)) is None
+    assert partnership.scalar(select(func.count(OutboxMessage.id))) == before
+    assert "convene_by_day_20" in {t.bpmn_id for t in partnership.scalars(select(OpenTask))}

@@ -52,7 +52,7 @@ def team_dashboard(actor, now: datetime) -> Dashboard:
         .join(Case, and_(OpenTask.subject_type == "cases", OpenTask.subject_id == Case.id))
         .join(Team, Team.id == Case.team_id)
         .where(visible_cases_filter(actor), (OpenTask.bpmn_id == "meeting_rationale")
-               | and_(OpenTask.bpmn_id == "multi_agency_meeting", OpenTask.due_at < now))
+               | and_(OpenTask.bpmn_id == "convene_by_day_20", OpenTask.due_at <= soon))
         .order_by(Case.id)).all()
     requests = db.session.execute(
         select(Agency.name, func.count(InformationRequest.id),
@@ -66,5 +66,5 @@ def team_dashboard(actor, now: datetime) -> Dashboard:
         by_worker=[(team, worker or "Not allocated", late, soon_) for team, worker, late, soon_ in by_worker],
         day20=[(case_id, case_reference(case_id), team,
                 "Rationale waiting for the team manager's signature" if step == "meeting_rationale"
-                else "Meeting not recorded") for case_id, team, step in gate],
+                else "Day 20 close: no meeting convened yet") for case_id, team, step in gate],
         requests_by_agency=[tuple(row) for row in requests], all_teams=actor.has_role(Role.SENIOR_MANAGER))

@@ -15,6 +15,8 @@ from webapp.shell.schema_forms import build_fields, error_list, read_form
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("cases", __name__)
+# Steps done on pages of their own rather than the generic form page: form key -> endpoint.
+STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance"}
 
 
 def _actor():
@@ -118,6 +120,9 @@ def _create_referral(actor, answers: dict, household_id: int | None):
 def step(case_id: int, task_id: str):
     actor = _actor()
     current = steps.open_step(actor, case_id, task_id, origin=request_origin(), audit=request.method == "GET")
+    if current.task.form_key in STEP_PAGES:
+        db.session.rollback()
+        return redirect(url_for(STEP_PAGES[current.task.form_key], case_id=case_id, task_id=task_id))
     if request.method == "GET":
         db.session.commit()  # the look is audited
         return _form_page("cases/step.html", current.schema, current.draft.answers if current.draft else {}, {}, {},

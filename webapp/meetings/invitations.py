@@ -1,8 +1,10 @@
 """Composing and queueing each invitee's own calendar message (REQUEST or CANCEL) through the outbox."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from markupsafe import escape
 
 from webapp.columns import LONDON
@@ -12,6 +14,20 @@ from webapp.meetings.links import AnswerLinks
 from webapp.meetings.models import Invitee, Meeting
 
 ORGANIZER_NAME = "Child in Need meetings"
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """What writing invitations needs: the answer links and the organizer mailbox."""
+
+    links: AnswerLinks
+    organizer: str
+
+
+def configured_mailing() -> Mailing:
+    """The service's own links and organizer mailbox, from its configuration."""
+    settings = current_app.config["APP_SETTINGS"]
+    return Mailing(AnswerLinks(current_app.config["SECRET_KEY"], settings.mail.service_url), settings.mail.organizer)
 
 
 def _when(meeting: Meeting) -> str:
@@ -52,3 +68,10 @@ def queue_invitation(meeting: Meeting, invitee: Invitee, method: str, *, links: 
         method, sender=organizer, subject=subject, text=text, html=html, message_id=message_id)
     queue_message("meeting_" + method.lower(), invitee.email, subject, text, case_id=meeting.case_id,
                   agency_id=invitee.agency_id, raw_mime=email.as_string(), message_id=message_id)
+
+
+def send_invitations(meeting: Meeting, mailing: Mailing, now: datetime) -> None:
+    """Each current invitee's own REQUEST (the diagram's "Send the invitations")."""
+    for invitee in meeting.current_invitees:
+        queue_invitation(meeting, invitee, "REQUEST", links=mailing.links, organizer=mailing.organizer, now=now)
+    meeting.invitations_sent_at = now

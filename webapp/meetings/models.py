@@ -22,6 +22,8 @@ class MeetingKind(str, enum.Enum):
                 "cin_review": "Child in need review meeting"}[self.value]
 
 
+ATTENDANCE_LABELS = {"attended": "Attended", "apologies": "Sent apologies", "absent": "Did not attend"}
+ROLE_LABELS = {"chair": "Chair", "required": "Required", "optional": "Optional"}
 ANSWER_LABELS = {"needs_action": "No answer yet", "accepted": "Accepted", "tentative": "Tentative",
                  "declined": "Declined"}
 
@@ -37,11 +39,15 @@ class Meeting(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     location: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | cancelled | held
     convened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The Section 17 instance whose meeting step convened it: reschedule and cancel reach that step.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_instances.id"), index=True)
+    invitations_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
     case: Mapped["Case"] = relationship()  # noqa: F821
+    convened_by: Mapped["User"] = relationship()  # noqa: F821
     invitees: Mapped[list[Invitee]] = relationship(back_populates="meeting", order_by="Invitee.id")
 
     @property
@@ -69,9 +75,16 @@ class Invitee(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answer_sequence: Mapped[int | None]  # the SEQUENCE the answer was given to
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attendance: Mapped[str | None] = mapped_column(String(16))  # attended | apologies | absent
+    attendance_note: Mapped[str | None] = mapped_column(Text)  # apologies' reason, or who came instead
+    report_received: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     meeting: Mapped[Meeting] = relationship(back_populates="invitees")
 
     @property
     def answer_label(self) -> str:
         return ANSWER_LABELS[self.answer]
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]

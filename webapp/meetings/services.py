@@ -1,8 +1,10 @@
-"""Convening a meeting, changing it, and the invitees' answers. Every change the invitees must see raises the
-meeting's SEQUENCE and queues their own copy; a removed invitee alone gets a CANCEL; answers reset when the time
-or place changes."""
+"""Convening a meeting from its workflow step, changing it, the invitees' answers and who attended. Every change
+the invitees must see raises the meeting's SEQUENCE and queues their own copy; a removed invitee alone gets a
+CANCEL; answers reset when the time or place changes. Moving or cancelling a meeting tells its waiting workflow
+step, which re-arms the meeting's timers or opens the convene step again."""
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,21 +16,18 @@ from webapp.audit.services import Origin, record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
-from webapp.errors import InvalidInput, NotFound, PermissionDenied
+from webapp.cases.steps import Step, open_step, record_step
+from webapp.columns import LONDON
+from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
-from webapp.meetings.invitations import queue_invitation
+from webapp.meetings.invitations import Mailing, queue_invitation
 from webapp.meetings.links import AnswerLinks
-from webapp.meetings.models import Invitee, Meeting, MeetingKind
+from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS, Invitee, Meeting, MeetingKind
+from webapp.workflow import runtime
 
 ANSWERS = ("accepted", "tentative", "declined")
-
-
-@dataclass(frozen=True)
-class Mailing:
-    """What a change needs to write invitations: the answer links and the organizer mailbox."""
-
-    links: AnswerLinks
-    organizer: str
+CONVENE_FORM, ATTENDANCE_FORM = "meeting_proposal", "meeting_attendance"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -78,36 +77,87 @@ def candidates(actor, case_id: int) -> list[Candidate]:
     return list({c.key: c for c in people}.values())
 
 
-def convene(actor, case_id: int, *, kind: str, starts_at: datetime, ends_at: datetime, location: str,
-            chosen: list[str], mailing: Mailing, origin: Origin, now: datetime) -> Meeting:
-    """Create the meeting and queue each invitee's invitation (the GP practice on the case is always invited)."""
-    case = get_visible_case(actor, case_id)
-    _require_convenor(actor, case)
+def meeting_start(meeting_id: int) -> datetime:
+    """When a meeting starts (diagram timers read it, so a moved meeting moves them)."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("There is no such meeting.")
+    return meeting.starts_at
+
+
+def meeting_step(actor, case_id: int, task_id: str, form_key: str, *, origin: Origin, audit: bool = False) -> Step:
+    """An open meeting step of a case (convene, attendance) the actor may do; with `audit`, the look is audited."""
+    step = open_step(actor, case_id, task_id, origin=origin, audit=audit)
+    if step.task.form_key != form_key:
+        raise NotFound("This step is not open on this case.")
+    return step
+
+
+def convene_kind(step: Step) -> MeetingKind:
+    """The kind of meeting the diagram asks for at this step (its `meeting_kind`)."""
+    return MeetingKind(runtime.task_data(step.task.instance_id, step.task.task_id).get("meeting_kind",
+                                                                                       MeetingKind.MULTI_AGENCY.value))
+
+
+@dataclass(frozen=True)
+class Someone:
+    """A person to invite who is not proposed from the case (a family friend, another professional)."""
+
+    name: str
+    email: str
+    role: str = "required"
+
+
+def _extra_invitee(someone: Someone | None, errors: dict) -> Candidate | None:
+    """The other person typed in, if any; None (with the reasons in `errors`) when the details will not do."""
+    if someone is None or not (someone.name.strip() or someone.email.strip()):
+        return None
+    problems = {}
+    if not someone.name.strip():
+        problems["other_name"] = "Enter the name of the other person to invite"
+    if not EMAIL.match(someone.email.strip()):
+        problems["other_email"] = "Enter the other person's e-mail address, like name@example.org"
+    if someone.role not in ROLE_LABELS:
+        problems["other_role"] = "Select the other person's role"
+    errors.update(problems)
+    return None if problems else Candidate(f"other-{someone.email.strip().lower()}", someone.name.strip()[:160],
+                                           someone.email.strip().lower()[:254], someone.role, "other")
+
+
+def convene(actor, case_id: int, task_id: str, *, starts_at: datetime, ends_at: datetime, location: str,
+            chosen: list[str], roles: dict[str, str], someone: Someone | None = None, origin: Origin,
+            now: datetime, mailing: Mailing) -> Meeting:
+    """Create the meeting and complete the convene step; the diagram's next step sends the invitations (the
+    GP practice on the case is always invited). Bad details change nothing."""
+    step = meeting_step(actor, case_id, task_id, CONVENE_FORM, origin=origin)
+    case = step.case
     offered = {c.key: c for c in candidates(actor, case_id)}
     gp_keys = {key for key, c in offered.items() if c.agency_id is not None and
                any(link.agency_id == c.agency_id and link.agency.kind == AgencyKind.GP_PRACTICE.value
                    for link in case.agencies)}
     errors = _check_time_and_place(starts_at, ends_at, location, now)
-    if kind not in {k.value for k in MeetingKind}:
-        errors["kind"] = "Select the kind of meeting"
     picked = [offered[key] for key in dict.fromkeys([*chosen, *gp_keys]) if key in offered]
+    if any(roles.get(c.key, c.role) not in ROLE_LABELS for c in picked):
+        errors["invitees"] = "Select a role for each person invited"
+    extra = _extra_invitee(someone, errors)
+    if extra is not None:
+        picked.append(extra)
     if not picked:
         errors["invitees"] = "Select who to invite"
     if any(c.email.lower() == mailing.organizer.lower() for c in picked):
         errors["invitees"] = "The service's meetings mailbox cannot be invited"
     if errors:
         raise InvalidInput("The meeting was not convened", errors)
-    meeting = Meeting(case_id=case.id, kind=kind, uid=f"{uuid.uuid4()}@cin-workflow.local", sequence=0,
-                      starts_at=starts_at, ends_at=ends_at, location=location.strip(), convened_by_id=actor.id,
-                      created_at=now)
-    meeting.invitees = [Invitee(name=c.name, email=c.email.lower(), role=c.role, kind=c.kind, user_id=c.user_id,
-                                agency_id=c.agency_id) for c in picked]
+    meeting = Meeting(case_id=case.id, kind=convene_kind(step).value, uid=f"{uuid.uuid4()}@cin-workflow.local",
+                      sequence=0, starts_at=starts_at, ends_at=ends_at, location=location.strip(),
+                      convened_by_id=actor.id, created_at=now, instance_id=step.task.instance_id)
+    meeting.invitees = [Invitee(name=c.name, email=c.email.lower(), role=roles.get(c.key, c.role), kind=c.kind,
+                                user_id=c.user_id, agency_id=c.agency_id) for c in picked]
     db.session.add(meeting)
     db.session.flush()
-    for invitee in meeting.invitees:
-        queue_invitation(meeting, invitee, "REQUEST", links=mailing.links, organizer=mailing.organizer, now=now)
     record_event("meeting.convened", actor=actor, subject=case, origin=origin,
                  detail={"meeting_id": meeting.id, "invitees": len(picked)})
+    record_step(actor, case, step.task, {"meeting_id": meeting.id}, origin=origin, now=now, schema=step.schema)
     return meeting
 
 
@@ -135,18 +185,25 @@ def get_meeting(actor, meeting_id: int, *, origin: Origin | None = None) -> Meet
     return meeting
 
 
-def _changeable(actor, meeting_id: int) -> Meeting:
+def _changeable(actor, meeting_id: int, now: datetime) -> Meeting:
     meeting = get_meeting(actor, meeting_id)
     _require_convenor(actor, meeting.case)
-    if meeting.status != "planned":
-        raise InvalidInput("This meeting was cancelled; convene a new one.")
+    if meeting.status == "cancelled":
+        raise Conflict("This meeting was cancelled, so it can no longer be changed.")
+    if meeting.status == "held" or meeting.starts_at <= now:
+        raise Conflict("This meeting has started, so it can no longer be changed: record who attended instead.")
     return meeting
+
+
+def _tell_workflow(actor, meeting: Meeting, message: str, now: datetime) -> None:
+    if meeting.instance_id is not None:
+        runtime.send_message(meeting.instance_id, message, {"meeting_id": meeting.id}, actor=actor, now=now)
 
 
 def reschedule(actor, meeting_id: int, *, starts_at, ends_at, location: str, mailing: Mailing, origin: Origin,
                now: datetime) -> Meeting:
     """A new time or place: SEQUENCE rises, every answer goes back to 'no answer yet', everyone is updated."""
-    meeting = _changeable(actor, meeting_id)
+    meeting = _changeable(actor, meeting_id, now)
     errors = _check_time_and_place(starts_at, ends_at, location, now)
     if errors:
         raise InvalidInput("The meeting was not changed", errors)
@@ -156,15 +213,17 @@ def reschedule(actor, meeting_id: int, *, starts_at, ends_at, location: str, mai
         invitee.answer, invitee.answer_comment, invitee.answered_at, invitee.answer_sequence = \
             "needs_action", None, None, None
         queue_invitation(meeting, invitee, "REQUEST", links=mailing.links, organizer=mailing.organizer, now=now)
+    meeting.invitations_sent_at = now
     record_event("meeting.rescheduled", actor=actor, subject=meeting.case, origin=origin,
                  detail={"meeting_id": meeting.id, "sequence": meeting.sequence})
+    _tell_workflow(actor, meeting, "meeting_rescheduled", now)  # the reminder and the meeting time move too
     return meeting
 
 
 def remove_invitee(actor, meeting_id: int, invitee_id: int, *, mailing: Mailing, origin: Origin,
                    now: datetime) -> Invitee:
     """Uninvite one person: they alone get a CANCEL; the others' copies do not change."""
-    meeting = _changeable(actor, meeting_id)
+    meeting = _changeable(actor, meeting_id, now)
     invitee = next((i for i in meeting.current_invitees if i.id == invitee_id), None)
     if invitee is None:
         raise NotFound("That person is not invited to this meeting.")
@@ -177,13 +236,85 @@ def remove_invitee(actor, meeting_id: int, invitee_id: int, *, mailing: Mailing,
 
 
 def cancel(actor, meeting_id: int, *, mailing: Mailing, origin: Origin, now: datetime) -> Meeting:
-    meeting = _changeable(actor, meeting_id)
+    meeting = _changeable(actor, meeting_id, now)
     meeting.status = "cancelled"
     meeting.sequence += 1
     for invitee in meeting.current_invitees:
         queue_invitation(meeting, invitee, "CANCEL", links=mailing.links, organizer=mailing.organizer, now=now)
     record_event("meeting.cancelled", actor=actor, subject=meeting.case, origin=origin,
                  detail={"meeting_id": meeting.id})
+    _tell_workflow(actor, meeting, "meeting_cancelled", now)  # the convene step opens again
+    return meeting
+
+
+def add_invitee(actor, meeting_id: int, *, key: str, role: str, someone: Someone | None, mailing: Mailing,
+                origin: Origin, now: datetime) -> Invitee:
+    """Invite one more person to a planned meeting: they get their own REQUEST; nobody else's copy changes."""
+    meeting = _changeable(actor, meeting_id, now)
+    errors: dict[str, str] = {}
+    offered = {c.key: c for c in candidates(actor, meeting.case_id)}
+    chosen = _extra_invitee(someone, errors) if key == "other" else offered.get(key)
+    if chosen is not None and key != "other":
+        chosen = Candidate(**{**chosen.__dict__, "role": role})
+    if role not in ROLE_LABELS:
+        errors["role"] = "Select the person's role"
+    if chosen is None and not errors:
+        errors["person"] = "Select who to invite, or enter the other person's name and e-mail address"
+    elif chosen is not None and any(i.email == chosen.email for i in meeting.current_invitees):
+        errors["person"] = f"{chosen.name} is already invited"
+    elif chosen is not None and chosen.email == mailing.organizer.lower():
+        errors["person"] = "The service's meetings mailbox cannot be invited"
+    if errors:
+        raise InvalidInput("Nobody was added", errors)
+    invitee = Invitee(name=chosen.name, email=chosen.email.lower(), role=role, kind=chosen.kind,
+                      user_id=chosen.user_id, agency_id=chosen.agency_id)
+    meeting.invitees.append(invitee)
+    db.session.flush()
+    queue_invitation(meeting, invitee, "REQUEST", links=mailing.links, organizer=mailing.organizer, now=now)
+    record_event("meeting.invitee_added", actor=actor, subject=meeting.case, origin=origin,
+                 detail={"meeting_id": meeting.id, "invitee_id": invitee.id})
+    return invitee
+
+
+@dataclass(frozen=True)
+class Attendance:
+    invitee_id: int
+    attendance: str
+    note: str = ""
+    report_received: bool = False
+
+
+def attendance_meeting(step: Step) -> Meeting:
+    meeting_id = runtime.task_data(step.task.instance_id, step.task.task_id).get("meeting_id")
+    meeting = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
+    if meeting is None:
+        raise NotFound("There is no meeting for this step.")
+    return meeting
+
+
+def record_attendance(actor, case_id: int, task_id: str, rows: list[Attendance], *, origin: Origin,
+                      now: datetime) -> Meeting:
+    """Who attended, sent apologies (with the reason) or did not come, and whose report arrived; then the
+    workflow moves on to the minutes. Every invitee needs an answer here."""
+    step = meeting_step(actor, case_id, task_id, ATTENDANCE_FORM, origin=origin)
+    meeting = attendance_meeting(step)
+    given = {row.invitee_id: row for row in rows}
+    errors = {}
+    for invitee in meeting.current_invitees:
+        row = given.get(invitee.id)
+        if row is None or row.attendance not in ATTENDANCE_LABELS:
+            errors[f"attendance-{invitee.id}"] = f"Select whether {invitee.name} attended"
+    if errors:
+        raise InvalidInput("Attendance was not recorded", errors)
+    for invitee in meeting.current_invitees:
+        row = given[invitee.id]
+        invitee.attendance, invitee.report_received = row.attendance, row.report_received
+        invitee.attendance_note = row.note.strip()[:2000] or None
+    meeting.status = "held"
+    record_event("meeting.attendance_recorded", actor=actor, subject=step.case, origin=origin,
+                 detail={"meeting_id": meeting.id})
+    held_on = meeting.starts_at.astimezone(LONDON).date().isoformat()
+    record_step(actor, step.case, step.task, {"held_on": held_on}, origin=origin, now=now, schema=step.schema)
     return meeting
 
 

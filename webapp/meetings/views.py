@@ -1,5 +1,5 @@
-"""Meeting pages: convene from the case, the meeting page with answers and changes, and the personal answer
-links (no sign-in: GET shows a confirmation page, only the button records the answer)."""
+"""Meeting pages: the convene and attendance steps of the meeting process, the meeting page with answers and
+changes, and the personal answer links (no sign-in: GET shows a confirmation page, only the button records)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -12,20 +12,14 @@ from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.meetings import services
-from webapp.meetings.links import AnswerLinks
-from webapp.meetings.models import MeetingKind
+from webapp.meetings.invitations import configured_mailing
+from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS
 from webapp.shell.schema_forms import parse_submission
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("meetings", __name__)
 DURATIONS = (("60", "1 hour"), ("90", "1 hour 30 minutes"), ("120", "2 hours"))
 WHEN_FORM = {"properties": {"date": {"type": "string", "format": "date", "title": "Date"}}}
-
-
-def _mailing() -> services.Mailing:
-    settings = current_app.config["APP_SETTINGS"]
-    return services.Mailing(AnswerLinks(current_app.config["SECRET_KEY"], settings.mail.service_url),
-                            settings.mail.organizer)
 
 
 def _when(form) -> tuple[datetime | None, datetime | None]:
@@ -41,20 +35,28 @@ def _when(form) -> tuple[datetime | None, datetime | None]:
     return starts, starts + timedelta(minutes=int(duration)) if duration.isdigit() else None
 
 
-@blueprint.route("/cases/<int:case_id>/meetings/new", methods=["GET", "POST"])
+def _someone(form, prefix: str = "other") -> services.Someone:
+    return services.Someone(form.get(f"{prefix}_name", ""), form.get(f"{prefix}_email", ""),
+                            form.get(f"{prefix}_role", "required"))
+
+
+@blueprint.route("/cases/<int:case_id>/steps/<task_id>/convene", methods=["GET", "POST"])
 @login_required
-def convene(case_id: int):
+def convene(case_id: int, task_id: str):
     actor = current_user._get_current_object()
-    case = get_visible_case(actor, case_id)
+    step = services.meeting_step(actor, case_id, task_id, services.CONVENE_FORM, origin=request_origin(),
+                                 audit=request.method == "GET")
     offered = services.candidates(actor, case_id)
     errors, form = {}, request.form
+    if request.method == "GET":
+        db.session.commit()  # the look is audited
     if request.method == "POST":
         starts_at, ends_at = _when(form)
         try:
-            meeting = services.convene(actor, case_id, kind=form.get("kind", ""), starts_at=starts_at,
-                                       ends_at=ends_at, location=form.get("location", ""),
-                                       chosen=form.getlist("invitees"), mailing=_mailing(), origin=request_origin(),
-                                       now=utc_now())
+            meeting = services.convene(
+                actor, case_id, task_id, starts_at=starts_at, ends_at=ends_at, location=form.get("location", ""),
+                chosen=form.getlist("invitees"), roles={c.key: form.get(f"role-{c.key}", c.role) for c in offered},
+                someone=_someone(form), mailing=configured_mailing(), origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
             db.session.rollback()
             errors = invalid.field_errors
@@ -62,9 +64,36 @@ def convene(case_id: int):
             db.session.commit()
             flash("Meeting convened: the invitations are on their way", "success")
             return redirect(url_for("meetings.meeting_page", meeting_id=meeting.id))
-    return render_template("meetings/convene.html", case=case, offered=offered, errors=errors, form=form,
-                           kinds=MeetingKind, durations=DURATIONS, posted=request.method == "POST"), \
-        (400 if errors else 200)
+    return render_template("meetings/convene.html", case=step.case, step=step, kind=services.convene_kind(step),
+                           offered=offered, errors=errors, form=form, durations=DURATIONS, roles=ROLE_LABELS,
+                           posted=request.method == "POST"), (400 if errors else 200)
+
+
+@blueprint.route("/cases/<int:case_id>/steps/<task_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(case_id: int, task_id: str):
+    actor = current_user._get_current_object()
+    step = services.meeting_step(actor, case_id, task_id, services.ATTENDANCE_FORM, origin=request_origin(),
+                                 audit=request.method == "GET")
+    meeting = services.attendance_meeting(step)
+    errors, form = {}, request.form
+    if request.method == "GET":
+        db.session.commit()  # the look is audited
+    if request.method == "POST":
+        rows = [services.Attendance(invitee.id, form.get(f"attendance-{invitee.id}", ""),
+                                    form.get(f"note-{invitee.id}", ""), form.get(f"report-{invitee.id}") == "yes")
+                for invitee in meeting.current_invitees]
+        try:
+            services.record_attendance(actor, case_id, task_id, rows, origin=request_origin(), now=utc_now())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+        else:
+            db.session.commit()
+            flash("Attendance recorded: the minutes are next", "success")
+            return redirect(url_for("cases.case_page", case_id=case_id))
+    return render_template("meetings/attendance.html", case=step.case, meeting=meeting, errors=errors, form=form,
+                           choices=ATTENDANCE_LABELS, posted=request.method == "POST"), (400 if errors else 200)
 
 
 @blueprint.route("/meetings/<int:meeting_id>")
@@ -75,7 +104,8 @@ def meeting_page(meeting_id: int, errors=None, status=200):
     meeting = services.get_meeting(current_user, meeting_id, origin=request_origin())
     db.session.commit()  # the look is audited
     return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
-                           form=request.form, agenda=agenda_for(meeting)), status
+                           form=request.form, agenda=agenda_for(meeting), roles=ROLE_LABELS, now=utc_now(),
+                           offered=services.candidates(current_user, meeting.case_id)), status
 
 
 @blueprint.route("/meetings/<int:meeting_id>/reschedule", methods=["POST"])
@@ -84,7 +114,7 @@ def reschedule(meeting_id: int):
     starts_at, ends_at = _when(request.form)
     try:
         services.reschedule(current_user, meeting_id, starts_at=starts_at, ends_at=ends_at,
-                            location=request.form.get("location", ""), mailing=_mailing(), origin=request_origin(),
+                            location=request.form.get("location", ""), mailing=configured_mailing(), origin=request_origin(),
                             now=utc_now())
     except InvalidInput as invalid:
         db.session.rollback()
@@ -94,10 +124,25 @@ def reschedule(meeting_id: int):
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
 
 
+@blueprint.route("/meetings/<int:meeting_id>/invitees", methods=["POST"])
+@login_required
+def add_invitee(meeting_id: int):
+    try:
+        invitee = services.add_invitee(current_user, meeting_id, key=request.form.get("person", ""),
+                                       role=request.form.get("role", ""), someone=_someone(request.form),
+                                       mailing=configured_mailing(), origin=request_origin(), now=utc_now())
+    except InvalidInput as invalid:
+        db.session.rollback()
+        return meeting_page(meeting_id, errors=invalid.field_errors, status=400)
+    db.session.commit()
+    flash(f"{invitee.name} is invited and has been sent an invitation", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+
+
 @blueprint.route("/meetings/<int:meeting_id>/invitees/<int:invitee_id>/remove", methods=["POST"])
 @login_required
 def remove_invitee(meeting_id: int, invitee_id: int):
-    invitee = services.remove_invitee(current_user, meeting_id, invitee_id, mailing=_mailing(),
+    invitee = services.remove_invitee(current_user, meeting_id, invitee_id, mailing=configured_mailing(),
                                       origin=request_origin(), now=utc_now())
     db.session.commit()
     flash(f"{invitee.name} is no longer invited and has been sent a cancellation", "success")
@@ -107,7 +152,7 @@ def remove_invitee(meeting_id: int, invitee_id: int):
 @blueprint.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
 @login_required
 def cancel(meeting_id: int):
-    meeting = services.cancel(current_user, meeting_id, mailing=_mailing(), origin=request_origin(), now=utc_now())
+    meeting = services.cancel(current_user, meeting_id, mailing=configured_mailing(), origin=request_origin(), now=utc_now())
     db.session.commit()
     flash("Meeting cancelled: every invitee has been sent a cancellation", "success")
     return redirect(url_for("cases.case_page", case_id=meeting.case_id))
@@ -116,7 +161,7 @@ def cancel(meeting_id: int):
 @blueprint.route("/answer/<token>", methods=["GET", "POST"])
 def answer(token: str):
     """The link an invitee follows: GET changes nothing (mail scanners follow links); the button records."""
-    links = _mailing().links
+    links = configured_mailing().links
     try:
         invitee = services.invitee_for_link(token, links, utc_now())
     except services.LinkProblem as problem:

@@ -48,6 +48,8 @@ DEFINITIONS = {d.name: d for d in [
                       "Then chased.", 1, 30),
     SettingDefinition("information_request_escalation_working_days",
                       "Escalated to the team manager after a further, working days", 2, "", 1, 30),
+    SettingDefinition("meeting_reminder_working_days",
+                      "Convenor reminded of unanswered invitations, working days before a meeting", 2, "", 1, 10),
     SettingDefinition("minutes_circulation_working_days", "Minutes circulated within, working days", 5, "", 1, 30),
     SettingDefinition("pregnancy_notification_weeks", "Pregnancy notified to health visiting before, weeks' gestation",
                       28, "", 12, 40),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression
@@ -43,6 +43,7 @@ class DomainSources:
     extra_holidays: Callable[[], frozenset[date]] = frozenset
     setting: Callable[[str], object] | None = None
     setting_names: frozenset[str] = frozenset()
+    meeting_start: Callable[[int], datetime] | None = None
 
 
 SOURCES = DomainSources()
@@ -56,6 +57,19 @@ def configure_domain(sources: DomainSources) -> None:
 def working_days_after(start, count: int) -> str:
     """The end of the count-th working day after start, as an ISO timestamp for a timeDate timer."""
     return end_of_day(add_working_days(_as_date(start), int(count), SOURCES.extra_holidays())).isoformat()
+
+
+def working_days_before(moment, count: int) -> str:
+    """08:00 London on the count-th working day before moment: when a reminder goes out."""
+    day = add_working_days(_as_date(moment), -int(count), SOURCES.extra_holidays())
+    return datetime.combine(day, time(8, 0), tzinfo=LONDON).astimezone(timezone.utc).isoformat()
+
+
+def meeting_start(meeting_id) -> str:
+    """When a meeting starts, read from the meeting itself, so that a moved meeting moves its timers."""
+    if SOURCES.meeting_start is None or meeting_id is None:
+        raise ExpressionError("no meeting is known here")
+    return SOURCES.meeting_start(int(meeting_id)).isoformat()
 
 
 def setting(name: str):
@@ -84,6 +98,8 @@ def today() -> str:
 
 DOMAIN_FUNCTIONS = {
     "working_days_after": working_days_after,
+    "working_days_before": working_days_before,
+    "meeting_start": meeting_start,
     "days_after": days_after,
     "setting": setting,
     "interval_after": interval_after,

@@ -7,7 +7,10 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import delete, insert, select
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -138,6 +141,32 @@ def fire_due_timers(instance_id: int, *, now: datetime | None = None) -> None:
     _run(loaded)
     save(loaded, now)
     record_event("workflow.timers_fired", actor_label="worker", subject=("workflow_instances", instance_id))
+
+
+def send_message(instance_id: int, name: str, match: dict, *, actor, now: datetime | None = None) -> None:
+    """Deliver a message to the one catch event of this instance that waits for `name` with data equal to
+    `match` (a meeting's own "cancelled" reaches that meeting only), and run to the next wait. A catch
+    without a target would reach every waiting catcher; nothing waiting is a conflict the person is told."""
+    now = now or utc_now()
+    loaded = _load(instance_id)
+    waiting = [task for task in loaded.workflow.event_manager.tasks.values()
+               if isinstance(task.task_spec.event_definition, MessageEventDefinition)
+               and task.task_spec.event_definition.name == name
+               and all(task.data.get(key) == value for key, value in match.items())]
+    if not waiting:
+        raise Conflict("The process is no longer waiting for this: reload the page to see where the work is now.")
+    event = BpmnEvent(CamundaMessage(name), {"payload": None, "result_var": "last_message"}, target=waiting[0].workflow)
+    loaded.workflow.catch(event)
+    _run(loaded)
+    save(loaded, now)
+    record_event("workflow.message_received", actor=actor, subject=("workflow_instances", instance_id),
+                 detail={"message": name})
+
+
+def task_data(instance_id: int, task_id: str) -> dict:
+    """A copy of one task's data (a page that needs a value the diagram passed, such as the meeting kind)."""
+    task = _load(instance_id, lock=False).workflow.get_task_from_id(UUID(task_id))
+    return dict(task.data) if task is not None else {}
 
 
 def instance_version(instance_id: int):

@@ -103,14 +103,24 @@ def save(loaded: Loaded, now: datetime) -> None:
     refresh_open_tasks(loaded, now)
 
 
-def task_due_at(task) -> datetime | None:
-    """A user task's deadline: the earliest timer waiting on its boundary (its 'due by')."""
+def _boundary_due(task) -> list[datetime]:
     parent = task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
-        return None
-    due = [datetime.fromisoformat(sibling.internal_data["event_value"]) for sibling in parent.children
-           if sibling is not task and sibling.state == TaskState.WAITING
-           and isinstance(sibling.internal_data.get("event_value"), str)]
+        return []
+    return [datetime.fromisoformat(sibling.internal_data["event_value"]) for sibling in parent.children
+            if sibling is not task and sibling.state == TaskState.WAITING
+            and isinstance(sibling.internal_data.get("event_value"), str)]
+
+
+def task_due_at(task) -> datetime | None:
+    """A user task's deadline: the earliest timer waiting on its boundary, or on the boundary of the call
+    activity it runs in (a review meeting's steps are due by the review's date)."""
+    due = _boundary_due(task)
+    workflow = task.workflow
+    while workflow.parent_task_id is not None:
+        caller = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+        due += _boundary_due(caller)
+        workflow = caller.workflow
     return min(due) if due else None
 
 
