@@ -1,6 +1,7 @@
 """Fixtures shared by every test: the app on a real database, rolled-back and committed data, clock, SMTP, logs."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -203,6 +204,9 @@ def smtp_server():
     """A real SMTP server on loopback; `.host`, `.port` and `.envelopes` for the test."""
     from aiosmtpd.controller import Controller
 
+    # aiosmtpd (the receiving server, standing in for the partnership's mail system) logs whole messages at
+    # DEBUG; the service's own sending never logs content, and the log scan is about the service.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     recorder = SmtpRecorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
     controller.start()

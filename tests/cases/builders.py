@@ -75,18 +75,24 @@ def record_attendance(worker, case, meeting):
                                       origin=NO_ORIGIN, now=datetime.now(timezone.utc))
 
 
-def hold_meeting(worker, case, step: str = "convene_meeting") -> None:
-    """Convene the open meeting step, let the meeting's time come, record attendance and the minutes.
-    The meeting is convened an hour ahead and then set to have started, with its timers computed again (what
-    the worker does when a date moves): tests of the timing itself move the clock instead."""
+def start_meeting_now(meeting) -> None:
+    """Let a convened meeting's time come: it is moved to have just started and its timers are computed again
+    (what the worker does when a date moves). Tests of the timing itself move the clock instead."""
     from datetime import timedelta
 
     from webapp.workflow.runtime import rearm_timers
 
     now = datetime.now(timezone.utc)
-    meeting = convene(worker, case, step, now + timedelta(hours=1))
     meeting.starts_at, meeting.ends_at = now - timedelta(minutes=1), now + timedelta(minutes=59)
     rearm_timers(meeting.instance_id, now=now)
+
+
+def hold_meeting(worker, case, step: str = "convene_meeting") -> None:
+    """Convene the open meeting step an hour ahead, let its time come, record attendance and the minutes."""
+    from datetime import timedelta
+
+    meeting = convene(worker, case, step, datetime.now(timezone.utc) + timedelta(hours=1))
+    start_meeting_now(meeting)
     record_attendance(worker, case, meeting)
     complete(worker, case, "record_minutes", {"summary": "x"})
 

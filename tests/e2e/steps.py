@@ -108,6 +108,24 @@ def complete_step(ui: Ui, reference: str, step: str, answers: dict, *, add_rows:
     expect(ui.page.get_by_text(f"'{step}' completed")).to_be_visible()
 
 
+def convene_meeting(ui: Ui, reference: str, step: str, day: str, time: str, location: str) -> str:
+    """Convene a case's meeting step with everyone proposed; returns the meeting page's address."""
+    open_my_task(ui, reference, step)
+    fill(ui, {"date": day, "time": time, "location": location})
+    ui.click("Send the invitations")
+    expect(ui.page.get_by_text("the invitations are on their way")).to_be_visible()
+    return ui.page.url
+
+
+def record_attendance(ui: Ui, reference: str) -> None:
+    """Everyone attended: the attendance step of a held meeting."""
+    open_my_task(ui, reference, "Record who attended")
+    for choice in ui.page.get_by_role("radio", name="Attended", exact=True).all():
+        choice.check()
+    ui.click("Record attendance")
+    expect(ui.page.get_by_text("Attendance recorded")).to_be_visible()
+
+
 def tab_to(ui: Ui, selector: str, limit: int = 60) -> None:
     """Press Tab until the element matching `selector` has the focus (keyboard-only use)."""
     for _ in range(limit):

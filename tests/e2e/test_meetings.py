@@ -8,8 +8,8 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.cases.builders import open_case, referral_answers
-from tests.e2e.steps import sign_in, sign_out
+from tests.cases.builders import open_case, referral_answers, start_assessment
+from tests.e2e.steps import open_my_task, sign_in, sign_out
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User
 from webapp.config import MailSettings
@@ -18,11 +18,13 @@ from webapp.worker import send_due_mail
 
 
 def delivered(smtp_server, start=0):
-    """(recipient, method, sequence, text) of each message the SMTP server took since `start`."""
+    """(recipient, method, sequence, text) of each calendar message the SMTP server took since `start`."""
     found = []
     for envelope in smtp_server.envelopes[start:]:
         message = message_from_bytes(envelope.content, policy=policy.default)
-        part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        part = next((p for p in message.walk() if p.get_content_type() == "text/calendar"), None)
+        if part is None:
+            continue  # the GP's "assessment started" notice
         calendar = Calendar.from_ical(part.get_content())
         event, = calendar.walk("VEVENT")
         second = vobject.readOne(part.get_content())  # an independent parser reads the same
@@ -45,15 +47,18 @@ def test_convene_answer_reschedule_remove_and_cancel(ui, partnership_committed, 
     sw1 = session.scalar(select(User).where(User.username == "sw1"))
     case = open_case(sw1, referral_answers(gp_id=agencies[AgencyKind.GP_PRACTICE.value], agencies_involved=[
         agencies[AgencyKind.SCHOOL.value], agencies[AgencyKind.POLICE.value]]))
-    case.allocated_worker_id = sw1.id
+    start_assessment(case, sw1, session.scalar(select(User).where(User.username == "tm1")))
     session.commit()
     mail = MailSettings(host=smtp_server.host, port=smtp_server.port, sender="cin@partnership.example",
                         organizer="meetings@partnership.example", service_url=live_server)
     page = ui.page
+    send_due_mail(mail)  # the GP's "assessment started" notice (it names the child, for the GP's record)
+    journey_starts = len(smtp_server.envelopes)
 
     sign_in(ui, "sw1", DEMO_PASSWORD)
-    ui.goto(f"/cases/{case.id}")
-    ui.click("Convene a meeting", role="button")
+    open_my_task(ui, case.reference, "Convene the multi-agency meeting")  # the day-20 step of the case
+    expect(page.get_by_text("convene it by")).to_be_visible()
+    page.get_by_label("Role of Demo Police Officer").select_option(label="Optional")
     page.get_by_label("Day", exact=True).fill("14")
     page.get_by_label("Month", exact=True).fill("12")
     page.get_by_label("Year", exact=True).fill("2027")
@@ -63,7 +68,7 @@ def test_convene_answer_reschedule_remove_and_cancel(ui, partnership_committed, 
     expect(page.get_by_text("the invitations are on their way")).to_be_visible()
     meeting_url = page.url
     send_due_mail(mail)
-    first = delivered(smtp_server)
+    first = delivered(smtp_server, journey_starts)
     recipients = {to for to, method, sequence, _ in first}
     assert {"gp1@example.org", "school1@example.org", "police1@example.org", "tm1@example.org"} <= recipients
     assert all(method == "REQUEST" and sequence == 0 for _, method, sequence, _ in first)
@@ -96,6 +101,17 @@ def test_convene_answer_reschedule_remove_and_cancel(ui, partnership_committed, 
     updates = delivered(smtp_server, count)
     assert {to for to, *_ in updates} == recipients and all(s == 1 and m == "REQUEST" for _, m, s, _ in updates)
 
+    page.get_by_label("Who", exact=True).select_option(label="Someone else (enter their details below)")
+    page.get_by_label("Role", exact=True).select_option(label="Optional")
+    page.get_by_label("Their name").fill("Demo Family Friend")
+    page.get_by_label("Their e-mail address").fill("friend@example.org")
+    ui.click("Invite and send their invitation")
+    expect(page.get_by_role("row").filter(has_text="Demo Family Friend")).to_contain_text("optional")
+    count = len(smtp_server.envelopes)
+    send_due_mail(mail)
+    assert [(to, m, s) for to, m, s, _ in delivered(smtp_server, count)] == [("friend@example.org", "REQUEST", 1)]
+    recipients.add("friend@example.org")
+
     page.get_by_role("button", name="Remove Demo Police Officer").click()
     ui.check_page()
     count = len(smtp_server.envelopes)
@@ -103,13 +119,14 @@ def test_convene_answer_reschedule_remove_and_cancel(ui, partnership_committed, 
     assert [(to, m) for to, m, _, _ in delivered(smtp_server, count)] == [("police1@example.org", "CANCEL")]
 
     ui.click("Cancel the meeting")
+    expect(page.get_by_role("link", name="Convene the meeting")).to_be_visible()  # the step opens again
     count = len(smtp_server.envelopes)
     send_due_mail(mail)
     cancels = delivered(smtp_server, count)
     assert {to for to, *_ in cancels} == recipients - {"police1@example.org"}
     assert all(m == "CANCEL" and s == 3 for _, m, s, _ in cancels)
 
-    everything = b"".join(e.content for e in smtp_server.envelopes).decode("utf-8", "replace")
+    everything = b"".join(e.content for e in smtp_server.envelopes[journey_starts:]).decode("utf-8", "replace")
     for private in ("Ava", "Demochild", "bruise", "Pat "):
         assert private.lower() not in everything.lower()
 

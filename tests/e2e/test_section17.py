@@ -2,15 +2,26 @@
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.cases.builders import open_case, referral_answers
-from tests.e2e.steps import complete_step, record_referral, sign_in, sign_out
+from tests.cases.builders import open_case, referral_answers, start_meeting_now
+from tests.e2e.steps import complete_step, convene_meeting, record_attendance, record_referral, sign_in, sign_out
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User
 from webapp.cases.models import Case, Child, StepRecord
 from webapp.config import PROJECT_ROOT
 from webapp.demo import DEMO_PASSWORD, seed_demo
 from webapp.mail.models import OutboxMessage
+from webapp.meetings.models import Meeting
 from webapp.workflow.versions import deploy_directory
+
+
+def hold_meeting(ui, session, reference, step, minutes):
+    """Convene a meeting step in the browser, let its time come, record attendance and the minutes."""
+    meeting_url = convene_meeting(ui, reference, step, "2027-01-12", "16:00", "Harrogate Civic Centre")
+    session.commit()
+    start_meeting_now(session.get(Meeting, int(meeting_url.rsplit("/", 1)[1])))
+    session.commit()
+    record_attendance(ui, reference)
+    complete_step(ui, reference, "Record the minutes", {"summary": minutes})
 
 
 def test_referral_to_closure_with_a_linked_household(ui, committed_db):
@@ -56,8 +67,7 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
         "child_seen": True, "seen_on": "2026-03-04", "seen_alone": False,
         "child_wishes_and_feelings": "Too young to say; observed settled with mother",
         "findings": "Needs support around alcohol use and safer sleep"})
-    complete_step(ui, reference, "Hold the multi-agency meeting", {
-        "held_on": "2026-03-10", "attendees": "GP, health visitor, midwife", "summary": "Agreed a plan is needed"})
+    hold_meeting(ui, committed_db, reference, "Convene the multi-agency meeting", "Agreed a plan is needed")
     sign_out(ui)
 
     sign_in(ui, "tm1", DEMO_PASSWORD)
@@ -75,10 +85,10 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
         "actions-1-due_on": "2026-03-27", "contingency": "Strategy discussion if drinking continues",
         "visiting_frequency": "fortnightly", "lead_practitioner": "Demo Social Worker One"},
         add_rows={"Add another action": 1})
-    complete_step(ui, reference, "Record the child in need review", {
-        "review_held_on": "2026-04-15", "progress": "Safer sleep in place", "review_decision": "continue"})
-    complete_step(ui, reference, "Record the child in need review", {
-        "review_held_on": "2026-05-27", "progress": "Outcomes met", "review_decision": "close",
+    hold_meeting(ui, committed_db, reference, "Convene the meeting", "Plan agreed with the family")
+    hold_meeting(ui, committed_db, reference, "Convene the meeting", "Outcomes met")
+    complete_step(ui, reference, "Record the review's decision", {
+        "progress": "Outcomes met", "review_decision": "close",
         "closure_summary": "Family engaging with universal services"})
 
     ui.click("Cases", role="link")
@@ -88,10 +98,11 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
     ui.click(reference, role="link")
     expect(page.locator(".govuk-caption-l")).to_contain_text("Closed")
     history = page.locator(".app-history h3").all_inner_texts()
-    assert history == ["Record the child in need review", "Record the child in need review",
-                       "Write the child in need plan", "Decide the assessment outcome", "Review the assessment",
-                       "Hold the multi-agency meeting", "Carry out the assessment", "Decide on the referral",
-                       "Record the referral"]
+    meeting_steps = ["Record the minutes", "Record who attended"]
+    assert history == ["Record the review's decision", *meeting_steps, "Convene the meeting", *meeting_steps,
+                       "Convene the meeting", "Write the child in need plan", "Decide the assessment outcome",
+                       "Review the assessment", *meeting_steps, "Convene the multi-agency meeting",
+                       "Carry out the assessment", "Decide on the referral", "Record the referral"]
     expect(page.get_by_text("Action 2: Action: Alcohol service referral")).to_be_visible()
     expect(page.get_by_text(f"case {older.reference}")).to_be_visible()
 

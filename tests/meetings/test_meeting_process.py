@@ -19,6 +19,7 @@ from webapp.meetings.models import Meeting
 from webapp.worker import fire_due_timers
 from webapp.workflow.models import OpenTask
 from webapp.workflow.runtime import send_message, workflow_data
+from webapp.workflow.state import lock_and_load
 
 
 def user(session, username):
@@ -131,6 +132,7 @@ def test_attendance_needs_every_invitee_then_the_minutes_end_the_meeting(convene
     data = workflow_data(meeting.instance_id)
     assert (data["meeting_outcome"], data["meeting_held_on"]) == ("held", "2026-03-11")
     assert "meeting_id" not in data  # the meeting process hands back its declared outputs only
+    assert lock_and_load(meeting.instance_id, lock=False).workflow.subprocesses == {}  # its inner state is dropped
 
 
 def test_an_invitee_added_later_gets_their_own_invitation_with_their_role(convened):
