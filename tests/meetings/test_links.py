@@ -169,3 +169,19 @@ def test_convening_with_bad_details_explains_and_sends_nothing(client, partnersh
     assert partnership.scalar(select(Meeting.id)) is None
     assert partnership.scalar(select(func.count(OutboxMessage.id))) == before
     assert "convene_by_day_20" in {t.bpmn_id for t in partnership.scalars(select(OpenTask))}
+
+
+def test_a_senior_manager_sees_the_meeting_but_cannot_change_it(app, partnership, meeting):
+    from tests.helpers import sign_in
+    from webapp.demo import DEMO_PASSWORD
+
+    made, _, _, _ = meeting
+    client = app.test_client()
+    sign_in(client, "sm1", DEMO_PASSWORD)
+    page = client.get(f"/meetings/{made.id}")
+    assert page.status_code == 200 and "Invitees and their answers" in page.text
+    assert "Cancel the meeting" not in page.text and "Invite someone else" not in page.text
+    refused = client.post(f"/meetings/{made.id}/cancel", data={"csrf_token": csrf_token(page.text)})
+    assert refused.status_code == 403
+    partnership.expire_all()
+    assert partnership.get(type(made), made.id).status == "planned"

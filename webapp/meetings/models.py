@@ -67,7 +67,7 @@ class Invitee(db.Model):
     name: Mapped[str] = mapped_column(String(160))
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(16), default="required")  # chair | required | optional
-    kind: Mapped[str] = mapped_column(String(16))  # staff | agency | family
+    kind: Mapped[str] = mapped_column(String(16))  # staff | agency | family | other (typed in by the convenor)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     answer: Mapped[str] = mapped_column(String(16), default="needs_action")

@@ -42,8 +42,12 @@ class Candidate:
     label: str = ""
 
 
+def may_convene(actor, case) -> bool:
+    return can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value)
+
+
 def _require_convenor(actor, case) -> None:
-    if not (can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value)):
+    if not may_convene(actor, case):
         raise PermissionDenied("Meetings are convened by the case's social worker or team manager.")
 
 

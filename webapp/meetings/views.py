@@ -103,9 +103,11 @@ def meeting_page(meeting_id: int, errors=None, status=200):
 
     meeting = services.get_meeting(current_user, meeting_id, origin=request_origin())
     db.session.commit()  # the look is audited
+    may_change = services.may_convene(current_user, meeting.case)
     return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
                            form=request.form, agenda=agenda_for(meeting), roles=ROLE_LABELS, now=utc_now(),
-                           offered=services.candidates(current_user, meeting.case_id)), status
+                           may_change=may_change,
+                           offered=services.candidates(current_user, meeting.case_id) if may_change else []), status
 
 
 @blueprint.route("/meetings/<int:meeting_id>/reschedule", methods=["POST"])
