@@ -199,6 +199,10 @@ def test_the_dashboard_shows_overdue_work_the_day_20_gate_and_silent_agencies(pa
     complete(user(session, "sw1"), case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x",
                                                         "findings": "x"})
     session.commit()
+    clock.move_to(datetime(2026, 3, 27, 8, 0, tzinfo=timezone.utc))  # Friday: day 20 is Monday, none convened
+    client = app.test_client()
+    sign_in(client, "tm1", DEMO_PASSWORD)
+    assert "Day 20 close: no meeting convened yet" in client.get("/dashboard").text
     clock.move_to(datetime(2026, 3, 31, 8, 0, tzinfo=timezone.utc))
     fire_due_timers()
     client = app.test_client()
