@@ -7,7 +7,6 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.cases.access import get_visible_case
 from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput
 from webapp.extensions import db
