@@ -28,18 +28,10 @@ def open_case(actor, answers: dict, household_id=None):
 
 def complete(actor, case, bpmn_id: str, answers: dict):
     """Complete the case's open step `bpmn_id` through the real service."""
-    from sqlalchemy import select
-
     from webapp.cases.steps import record_step
-    from webapp.extensions import db
-    from webapp.workflow.models import OpenTask
 
-    task = db.session.scalar(select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id,
-                                                    OpenTask.bpmn_id == bpmn_id))
-    open_now = db.session.scalars(select(OpenTask.bpmn_id).where(OpenTask.subject_type == "cases",
-                                                                 OpenTask.subject_id == case.id)).all()
-    assert task is not None, f"{bpmn_id} is not open; open: {open_now}"
-    return record_step(actor, case, task, answers, origin=NO_ORIGIN, now=datetime.now(timezone.utc))
+    return record_step(actor, case, open_task(case, bpmn_id), answers, origin=NO_ORIGIN,
+                       now=datetime.now(timezone.utc))
 
 
 def open_task(case, bpmn_id: str):
@@ -48,9 +40,10 @@ def open_task(case, bpmn_id: str):
     from webapp.extensions import db
     from webapp.workflow.models import OpenTask
 
-    task = db.session.scalar(select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id,
-                                                    OpenTask.bpmn_id == bpmn_id))
-    assert task is not None, f"{bpmn_id} is not open"
+    open_now = db.session.scalars(select(OpenTask).where(OpenTask.subject_type == "cases",
+                                                         OpenTask.subject_id == case.id)).all()
+    task = next((t for t in open_now if t.bpmn_id == bpmn_id), None)
+    assert task is not None, f"{bpmn_id} is not open; open: {[t.bpmn_id for t in open_now]}"
     return task
 
 

@@ -20,7 +20,7 @@ from webapp.cases.steps import Step, open_step, record_step
 from webapp.columns import LONDON
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
-from webapp.meetings.invitations import Mailing, queue_invitation
+from webapp.meetings.invitations import Mailing, queue_invitation, send_invitations
 from webapp.meetings.links import AnswerLinks
 from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS, Invitee, Meeting, MeetingKind
 from webapp.workflow import runtime
@@ -216,8 +216,7 @@ def reschedule(actor, meeting_id: int, *, starts_at, ends_at, location: str, mai
     for invitee in meeting.current_invitees:
         invitee.answer, invitee.answer_comment, invitee.answered_at, invitee.answer_sequence = \
             "needs_action", None, None, None
-        queue_invitation(meeting, invitee, "REQUEST", links=mailing.links, organizer=mailing.organizer, now=now)
-    meeting.invitations_sent_at = now
+    send_invitations(meeting, mailing, now)
     record_event("meeting.rescheduled", actor=actor, subject=meeting.case, origin=origin,
                  detail={"meeting_id": meeting.id, "sequence": meeting.sequence})
     _tell_workflow(actor, meeting, "meeting_rescheduled", now)  # the reminder and the meeting time move too
@@ -258,8 +257,6 @@ def add_invitee(actor, meeting_id: int, *, key: str, role: str, someone: Someone
     errors: dict[str, str] = {}
     offered = {c.key: c for c in candidates(actor, meeting.case_id)}
     chosen = _extra_invitee(someone, errors) if key == "other" else offered.get(key)
-    if chosen is not None and key != "other":
-        chosen = Candidate(**{**chosen.__dict__, "role": role})
     if role not in ROLE_LABELS:
         errors["role"] = "Select the person's role"
     if chosen is None and not errors:

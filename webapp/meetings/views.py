@@ -34,9 +34,9 @@ def _when(form) -> tuple[datetime | None, datetime | None]:
     return starts, starts + timedelta(minutes=int(duration)) if duration.isdigit() else None
 
 
-def _someone(form, prefix: str = "other") -> services.Someone:
-    return services.Someone(form.get(f"{prefix}_name", ""), form.get(f"{prefix}_email", ""),
-                            form.get(f"{prefix}_role", "required"))
+def _someone(form) -> services.Someone:
+    """The "someone else" fields of the convene and meeting pages."""
+    return services.Someone(form.get("other_name", ""), form.get("other_email", ""), form.get("other_role", "required"))
 
 
 @blueprint.route("/cases/<int:case_id>/steps/<task_id>/convene", methods=["GET", "POST"])
@@ -49,7 +49,7 @@ def convene(case_id: int, task_id: str):
     errors, form = {}, request.form
     if request.method == "GET":
         db.session.commit()  # the look is audited
-    if request.method == "POST":
+    else:
         starts_at, ends_at = _when(form)
         try:
             meeting = services.convene(
@@ -78,7 +78,7 @@ def attendance(case_id: int, task_id: str):
     errors, form = {}, request.form
     if request.method == "GET":
         db.session.commit()  # the look is audited
-    if request.method == "POST":
+    else:
         rows = [services.Attendance(invitee.id, form.get(f"attendance-{invitee.id}", ""),
                                     form.get(f"note-{invitee.id}", ""), form.get(f"report-{invitee.id}") == "yes")
                 for invitee in meeting.current_invitees]
