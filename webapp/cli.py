@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from webapp.extensions import db
+from webapp.meetings.cli import meetings_cli
 from webapp.workflow.cli import workflows_cli
 
 
@@ -14,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(workflows_cli)
+    app.cli.add_command(meetings_cli)
 
 
 @click.command("seed-demo")
@@ -66,7 +68,7 @@ def create_admin_command(username: str, full_name: str, email: str, password: st
 @click.option("--once", is_flag=True, help="Run one pass and stop (for scripts and checks).")
 @with_appcontext
 def worker_command(once: bool):
-    """Fire due timers and send queued mail until stopped (SIGTERM or Ctrl+C)."""
+    """Fire due timers, send queued mail and read calendar replies (IMAP_HOST) until stopped (SIGTERM or Ctrl+C)."""
     import signal
     import threading
 
@@ -74,14 +76,16 @@ def worker_command(once: bool):
 
     settings = current_app.config["APP_SETTINGS"]
     if once:
-        result = run_pass(settings.mail)
+        result = run_pass(settings.mail, replies=settings.replies if settings.replies.imap_configured else None)
         click.echo(f"{result.timers_fired} timer(s) fired, {result.timers_failed} failed, "
-                   f"{result.mail_attempts} mail attempt(s).")
+                   f"{result.mail_attempts} mail attempt(s), {result.replies_read} calendar repl(ies) read.")
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Worker running every {settings.worker_interval_seconds} s; sending mail to "
-               f"{settings.mail.host}:{settings.mail.port}. Stop with Ctrl+C.")
-    run_until_stopped(settings.mail, settings.worker_interval_seconds, stop)
+               f"{settings.mail.host}:{settings.mail.port}"
+               + (f"; reading replies from {settings.replies.imap_host} every {settings.replies.poll_seconds} s"
+                  if settings.replies.imap_configured else "") + ". Stop with Ctrl+C.")
+    run_until_stopped(settings, stop)
     click.echo("Worker stopped.")

@@ -40,6 +40,25 @@ class MailSettings:
     service_url: str = "http://127.0.0.1:5000"
 
 
+@dataclass(frozen=True)
+class ReplySettings:
+    """Where calendar replies are read: the organizer mailbox over IMAP (the worker polls it when a host is set)
+    and/or a mail gateway posting each message (enabled by a shared secret)."""
+
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"  # ssl | starttls | none
+    imap_username: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    poll_seconds: int = 60
+    gateway_secret: str = ""
+
+    @property
+    def imap_configured(self) -> bool:
+        return bool(self.imap_host)
+
+
 @dataclass
 class Settings:
     environment: str = "development"
@@ -55,6 +74,7 @@ class Settings:
     login_window_minutes: int = 15
     login_max_failures_per_address: int = 30
     mail: MailSettings = field(default_factory=MailSettings)
+    replies: ReplySettings = field(default_factory=ReplySettings)
     worker_interval_seconds: int = 5
     problems: list[str] = field(default_factory=list)
 
@@ -106,10 +126,24 @@ class Settings:
                 max_attempts=integer("MAIL_MAX_ATTEMPTS", MailSettings.max_attempts, 1),
                 service_url=env.get("SERVICE_URL", MailSettings.service_url).rstrip("/"),
             ),
+            replies=ReplySettings(
+                imap_host=env.get("IMAP_HOST", ""),
+                imap_port=integer("IMAP_PORT", ReplySettings.imap_port, 1),
+                imap_security=env.get("IMAP_SECURITY", ReplySettings.imap_security).strip().lower(),
+                imap_username=env.get("IMAP_USERNAME", ""),
+                imap_password=env.get("IMAP_PASSWORD", ""),
+                imap_folder=env.get("IMAP_FOLDER", ReplySettings.imap_folder),
+                poll_seconds=integer("IMAP_POLL_SECONDS", ReplySettings.poll_seconds, 10),
+                gateway_secret=env.get("MAIL_GATEWAY_SECRET", ""),
+            ),
             worker_interval_seconds=integer("WORKER_INTERVAL_SECONDS", 5, 1),
         )
         if settings.mail.security not in {"none", "starttls", "ssl"}:
             problems.append(f"SMTP_SECURITY must be none, starttls or ssl, not {settings.mail.security!r}.")
+        if settings.replies.imap_security not in {"none", "starttls", "ssl"}:
+            problems.append(f"IMAP_SECURITY must be none, starttls or ssl, not {settings.replies.imap_security!r}.")
+        if settings.replies.gateway_secret and len(settings.replies.gateway_secret) < 32:
+            problems.append("MAIL_GATEWAY_SECRET must be a random value of at least 32 characters.")
         settings.problems = problems + settings.production_problems()
         return settings
 
@@ -132,6 +166,9 @@ class Settings:
             problems.append("DATABASE_URL must point at PostgreSQL in production.")
         if not self.mail.host:
             problems.append("SMTP_HOST must be set in production: notifications and invitations go by e-mail.")
+        if self.replies.imap_configured and self.replies.imap_security == "none":
+            problems.append("IMAP_SECURITY must be ssl or starttls in production: the mailbox password and the "
+                            "replies would cross the network in clear.")
         if not self.mail.service_url.startswith("https://"):
             problems.append("SERVICE_URL must be the service's https:// address in production (links in e-mails).")
         return problems

@@ -9,4 +9,4 @@ from webapp.workflow.models import (  # noqa: F401
 )
 from webapp.partnership.models import ExtraBankHoliday, PartnershipSetting  # noqa: F401
 from webapp.information_requests.models import InformationRequest  # noqa: F401
-from webapp.meetings.models import Invitee, Meeting  # noqa: F401
+from webapp.meetings.models import CalendarReply, Invitee, Meeting  # noqa: F401

@@ -1,14 +1,16 @@
-"""The worker: fires due timers and sends queued mail, one unit per transaction, until stopped.
+"""The worker: fires due timers, sends queued mail and reads calendar replies from the organizer mailbox (when
+configured), one unit per transaction, until stopped.
 Any number of workers may run side by side on PostgreSQL; a worker killed mid-way loses nothing (what it had
 not committed is done again by the next pass)."""
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from webapp.columns import utc_now
-from webapp.config import MailSettings
+from webapp.config import MailSettings, ReplySettings, Settings
 from webapp.extensions import db
 from webapp.mail.delivery import deliver_next, send_by_smtp
 from webapp.workflow import runtime
@@ -21,6 +23,7 @@ class PassResult:
     timers_fired: int = 0
     timers_failed: int = 0
     mail_attempts: int = 0
+    replies_read: int = 0
 
 
 def fire_due_timers(limit: int = 1000) -> tuple[int, int]:
@@ -69,23 +72,63 @@ def rearm_deadlines(limit: int = 1000) -> int:
     return steps
 
 
-def run_pass(settings: MailSettings, send=send_by_smtp) -> PassResult:
+def fetch_replies(settings: ReplySettings, limit: int = 500) -> int:
+    """Take in each new message of the organizer mailbox in its own transaction, marking it processed only
+    after its rows are committed: a crash in between reads it again, and its Message-ID makes that a duplicate
+    that changes nothing. Returns how many messages were read."""
+    from webapp.meetings.inbox import ingest_message
+    from webapp.meetings.mailbox import open_mailbox
+
+    db.session.rollback()
+    read = 0
+    with open_mailbox(settings) as mailbox:
+        for uid, raw in mailbox.unprocessed(limit):
+            try:
+                ingest_message(raw, via="imap", now=utc_now())
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("Message %s of the organizer mailbox could not be taken in; it stays unprocessed",
+                              uid.decode())
+                continue
+            mailbox.mark_processed(uid)
+            read += 1
+    return read
+
+
+def run_pass(settings: MailSettings, send=send_by_smtp, replies: ReplySettings | None = None) -> PassResult:
+    """One pass; with `replies`, the organizer mailbox is read too."""
     rearm_deadlines()
     fired, failed = fire_due_timers()
-    return PassResult(fired, failed, send_due_mail(settings, send))
+    read = 0
+    if replies is not None:
+        from webapp.meetings.mailbox import MailboxError
 
-
-def run_until_stopped(settings: MailSettings, interval_seconds: int, stop: threading.Event) -> None:
-    """Pass after pass, pausing between them, until `stop` is set (SIGTERM or Ctrl+C)."""
-    while not stop.is_set():
         try:
-            result = run_pass(settings)
+            read = fetch_replies(replies)
+        except MailboxError as error:  # the mailbox being away must not hold up timers or mail
+            db.session.rollback()
+            log.warning("%s", error)
+    return PassResult(fired, failed, send_due_mail(settings, send), read)
+
+
+def run_until_stopped(settings: Settings, stop: threading.Event) -> None:
+    """Pass after pass, pausing between them, until `stop` is set (SIGTERM or Ctrl+C); the organizer mailbox
+    is read every `replies.poll_seconds` when an IMAP host is configured."""
+    next_fetch = time.monotonic()
+    while not stop.is_set():
+        fetch_now = settings.replies.imap_configured and time.monotonic() >= next_fetch
+        if fetch_now:
+            next_fetch = time.monotonic() + settings.replies.poll_seconds
+        try:
+            result = run_pass(settings.mail, replies=settings.replies if fetch_now else None)
         except Exception:
             db.session.rollback()
             log.exception("Worker pass failed; trying again")
             result = PassResult()
         finally:
             db.session.remove()
-        if result.timers_fired or result.mail_attempts:
-            log.info("Worker pass: %d timer(s) fired, %d mail attempt(s)", result.timers_fired, result.mail_attempts)
-        stop.wait(interval_seconds)
+        if result.timers_fired or result.mail_attempts or result.replies_read:
+            log.info("Worker pass: %d timer(s) fired, %d mail attempt(s), %d calendar repl(ies) read",
+                     result.timers_fired, result.mail_attempts, result.replies_read)
+        stop.wait(settings.worker_interval_seconds)

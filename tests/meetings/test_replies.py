@@ -35,7 +35,7 @@ def test_exchange_2016_decline_without_organizer_and_with_upper_case_mailto(how)
 
 
 def test_thunderbird_request_with_lf_line_endings_is_read_and_is_not_a_reply():
-    with pytest.raises(UnreadableReply, match="exactly one attendee"):  # the organiser listed as an attendee too
+    with pytest.raises(UnreadableReply, match="METHOD:REQUEST is not an answer"):
         read_answers(mail_with((FIXTURES / "thunderbird_request.ics").read_bytes(), "text/calendar"))
 
 
@@ -62,9 +62,13 @@ def test_base64_parts_and_duplicates_count_once():
 
 @pytest.mark.parametrize("raw, reason", [
     (b"From: a@b\r\nSubject: hello\r\n\r\nNo calendar here\r\n", "no calendar part"),
-    (mail_with(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar"), "holds no event"),
+    (mail_with(b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nEND:VCALENDAR\r\n", "text/calendar"), "holds no event"),
     (mail_with(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "text/calendar"),
-     "exactly one attendee"),
+     "METHOD:.none. is not an answer"),
+    (mail_with(b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+               "text/calendar"), "a REPLY names exactly one attendee"),
+    (mail_with(b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nATTENDEE:mailto:a@b.c\r\nEND:VEVENT\r\n"
+               b"END:VCALENDAR\r\n", "text/calendar"), "the REPLY has no UID"),
 ])
 def test_what_is_not_a_reply_is_explained(raw, reason):
     with pytest.raises(UnreadableReply, match=reason):

@@ -39,17 +39,21 @@ def queue_invitation(meeting: Meeting, invitee: Invitee, method: str, *, links: 
                      now: datetime) -> None:
     """One message for one invitee: only their name, the case reference, the time and the place."""
     title = f"{meeting.kind_label}: case {meeting.case.reference}"
+    answers = []
     if method == "CANCEL":
         lead = "This meeting has been cancelled." if meeting.status == "cancelled" else \
             "You are no longer invited to this meeting."
         subject = f"Cancelled: {title}"
-        answers = []
+    elif method == "DECLINECOUNTER":
+        lead = "Thank you for proposing a new time. The meeting stays at the time below."
+        subject = f"New time not accepted: {title}"
     else:
         lead = "You are invited to this meeting." if meeting.sequence == 0 else \
             "This meeting has changed. Please answer again."
         subject = f"{'Invitation' if meeting.sequence == 0 else 'Updated invitation'}: {title}"
         answers = [(label, links.url(meeting.id, invitee.id, answer))
                    for label, answer in (("Accept", "accepted"), ("Tentative", "tentative"), ("Decline", "declined"))]
+        invitee.sent_sequence = meeting.sequence  # their calendar's replies answer this version
     text = "\n".join([f"Dear {invitee.name},", "", lead, "", f"{title}", f"When: {_when(meeting)} (UK time)",
                       f"Where: {meeting.location}", "", *(f"{label}: {url}" for label, url in answers), "",
                       "You can also answer from your calendar.", "", "OFFICIAL-SENSITIVE"])
@@ -65,7 +69,8 @@ def queue_invitation(meeting: Meeting, invitee: Invitee, method: str, *, links: 
                    organizer_name=ORGANIZER_NAME, attendee_email=invitee.email, attendee_name=invitee.name,
                    attendee_role=invitee.role, description=f"{title}. Answer from your calendar or by the links in "
                    "the e-mail.", stamp=now),
-        method, sender=organizer, subject=subject, text=text, html=html, message_id=message_id)
+        method, sender=organizer, subject=subject, text=text, html=html, message_id=message_id,
+        comment=lead if method == "DECLINECOUNTER" else "")
     queue_message("meeting_" + method.lower(), invitee.email, subject, text, case_id=meeting.case_id,
                   agency_id=invitee.agency_id, raw_mime=email.as_string(), message_id=message_id)
 

@@ -3,7 +3,8 @@
 Each invitee gets their own copy listing only them as attendee (a family member's name and address never reach
 another invitee's calendar); times are written in UTC, which every client shows in its own zone without
 needing a VTIMEZONE; the organizer is a mailbox the service reads and never an attendee; SEQUENCE rises with
-every change; a cancellation is METHOD:CANCEL with STATUS:CANCELLED. Nothing here names the child or the concern:
+every change; a cancellation is METHOD:CANCEL with STATUS:CANCELLED. Clients may propose a new time (COUNTER):
+the convenor moves the meeting or answers DECLINECOUNTER. Nothing here names the child or the concern:
 callers pass a summary and description built from the case reference only."""
 from __future__ import annotations
 
@@ -43,9 +44,10 @@ def _address(email: str, name: str, **params) -> vCalAddress:
     return address
 
 
-def calendar_text(invitation: Invitation, method: str) -> bytes:
-    """The iCalendar object for one invitee: METHOD:REQUEST (an invitation or its update) or CANCEL."""
-    if method not in {"REQUEST", "CANCEL"}:
+def calendar_text(invitation: Invitation, method: str, comment: str = "") -> bytes:
+    """The iCalendar object for one invitee: METHOD:REQUEST (an invitation or its update), CANCEL, or
+    DECLINECOUNTER (their proposed new time is declined: UID, SEQUENCE, organizer and attendee only)."""
+    if method not in {"REQUEST", "CANCEL", "DECLINECOUNTER"}:
         raise ValueError(f"unsupported iTIP method {method}")
     for moment in (invitation.starts_at, invitation.ends_at, invitation.stamp):
         if moment.tzinfo is None:
@@ -58,30 +60,32 @@ def calendar_text(invitation: Invitation, method: str) -> bytes:
     event.add("uid", invitation.uid)
     event.add("sequence", invitation.sequence)
     event.add("dtstamp", invitation.stamp.astimezone(timezone.utc))
-    event.add("dtstart", invitation.starts_at.astimezone(timezone.utc))
-    event.add("dtend", invitation.ends_at.astimezone(timezone.utc))
-    event.add("summary", invitation.summary)
-    event.add("location", invitation.location)
-    if invitation.description:
-        event.add("description", invitation.description)
+    if method != "DECLINECOUNTER":
+        event.add("dtstart", invitation.starts_at.astimezone(timezone.utc))
+        event.add("dtend", invitation.ends_at.astimezone(timezone.utc))
+        event.add("summary", invitation.summary)
+        event.add("location", invitation.location)
+        if invitation.description:
+            event.add("description", invitation.description)
     event.add("organizer", _address(invitation.organizer_email, invitation.organizer_name))
     event.add("attendee", _address(invitation.attendee_email, invitation.attendee_name,
                                    role=ROLES[invitation.attendee_role], partstat="NEEDS-ACTION", rsvp="TRUE",
                                    cutype="INDIVIDUAL"))
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    event.add("transp", "OPAQUE")
-    event.add("class", "CONFIDENTIAL")
-    # Outlook offers "propose new time" otherwise; proposals come to the convenor by other routes.
-    event.add("x-microsoft-disallow-counter", "TRUE")
+    if comment:
+        event.add("comment", comment)
+    if method != "DECLINECOUNTER":
+        event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        event.add("class", "CONFIDENTIAL")
     calendar.add_component(event)
     return calendar.to_ical()
 
 
 def invitation_email(invitation: Invitation, method: str, *, sender: str, subject: str, text: str,
-                     html: str, message_id: str) -> EmailMessage:
+                     html: str, message_id: str, comment: str = "") -> EmailMessage:
     """The e-mail carrying one invitee's copy: multipart/alternative (text, HTML, text/calendar with the
     method parameter equal to METHOD), plus the same calendar as an invite.ics attachment."""
-    ics = calendar_text(invitation, method)
+    ics = calendar_text(invitation, method, comment)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = formataddr((invitation.attendee_name, invitation.attendee_email))

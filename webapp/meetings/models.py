@@ -4,8 +4,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from webapp.columns import UTCDateTime, utc_now
 from webapp.extensions import db
@@ -74,6 +74,12 @@ class Invitee(db.Model):
     answer_comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answer_sequence: Mapped[int | None]  # the SEQUENCE the answer was given to
+    # When the answer was given by its sender's clock (a reply's DTSTAMP; the click, for a link): an older
+    # calendar reply never overwrites it.
+    answer_stamp: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer_via: Mapped[str | None] = mapped_column(String(16))  # link | calendar
+    # The SEQUENCE of the last invitation this person was sent: their replies answer that version.
+    sent_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attendance: Mapped[str | None] = mapped_column(String(16))  # attended | apologies | absent
     attendance_note: Mapped[str | None] = mapped_column(Text)  # apologies' reason, or who came instead
@@ -88,3 +94,43 @@ class Invitee(db.Model):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
+
+
+REPLY_OUTCOMES = {"recorded": "Answer recorded", "unmatched": "Not matched", "counter": "New time proposed",
+                  "counter_accepted": "Meeting moved to the proposed time", "counter_declined": "Proposal declined"}
+
+
+class CalendarReply(db.Model):
+    """One answer read from a message sent to the organizer mailbox, or the whole message when none could be
+    read: kept with the message itself and what it changed, or why it changed nothing."""
+
+    __tablename__ = "calendar_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
+    via: Mapped[str] = mapped_column(String(16))  # file | imap | gateway
+    message_id: Mapped[str | None] = mapped_column(String(250), index=True)
+    from_address: Mapped[str | None] = mapped_column(String(254))
+    raw: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))  # nothing received is lost
+    method: Mapped[str | None] = mapped_column(String(20))
+    uid: Mapped[str | None] = mapped_column(String(250))
+    attendee: Mapped[str | None] = mapped_column(String(254))
+    partstat: Mapped[str | None] = mapped_column(String(20))
+    sequence: Mapped[int | None]
+    dtstamp: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    comment: Mapped[str | None] = mapped_column(Text)
+    proposed_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a COUNTER's new time
+    proposed_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    invitee_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_invitees.id"))
+    outcome: Mapped[str] = mapped_column(String(20), index=True)  # a key of REPLY_OUTCOMES
+    reason: Mapped[str | None] = mapped_column(String(300))  # why it changed nothing
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # a proposal moved or declined
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    meeting: Mapped[Meeting | None] = relationship()
+    invitee: Mapped[Invitee | None] = relationship()
+
+    @property
+    def outcome_label(self) -> str:
+        return REPLY_OUTCOMES[self.outcome]

@@ -46,7 +46,7 @@ def may_convene(actor, case) -> bool:
     return can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value)
 
 
-def _require_convenor(actor, case) -> None:
+def require_convenor(actor, case) -> None:
     if not may_convene(actor, case):
         raise PermissionDenied("Meetings are convened by the case's social worker or team manager.")
 
@@ -54,7 +54,7 @@ def _require_convenor(actor, case) -> None:
 def candidates(actor, case_id: int) -> list[Candidate]:
     """Who is usually invited: the case's staff, every involved agency (the GP always), parents and carers."""
     case = get_visible_case(actor, case_id)
-    _require_convenor(actor, case)
+    require_convenor(actor, case)
     people: list[Candidate] = []
     managers = [u for u in db.session.scalars(select(User).where(User.team_id == case.team_id, User.is_active.is_(True))
                                               .order_by(User.full_name)) if u.has_role(Role.TEAM_MANAGER)]
@@ -191,7 +191,7 @@ def get_meeting(actor, meeting_id: int, *, origin: Origin | None = None) -> Meet
 
 def _changeable(actor, meeting_id: int, now: datetime) -> Meeting:
     meeting = get_meeting(actor, meeting_id)
-    _require_convenor(actor, meeting.case)
+    require_convenor(actor, meeting.case)
     if meeting.status == "cancelled":
         raise Conflict("This meeting was cancelled, so it can no longer be changed.")
     if meeting.status == "held" or meeting.starts_at <= now:
@@ -216,6 +216,7 @@ def reschedule(actor, meeting_id: int, *, starts_at, ends_at, location: str, mai
     for invitee in meeting.current_invitees:
         invitee.answer, invitee.answer_comment, invitee.answered_at, invitee.answer_sequence = \
             "needs_action", None, None, None
+        invitee.answer_stamp, invitee.answer_via = None, None
     send_invitations(meeting, mailing, now)
     record_event("meeting.rescheduled", actor=actor, subject=meeting.case, origin=origin,
                  detail={"meeting_id": meeting.id, "sequence": meeting.sequence})
@@ -346,6 +347,7 @@ def answer_by_link(token: str, answer: str, comment: str, *, links: AnswerLinks,
         raise InvalidInput("Your answer was not recorded", {"answer": "Select whether you can come"})
     invitee.answer, invitee.answer_comment = answer, comment.strip()[:2000] or None
     invitee.answered_at, invitee.answer_sequence = now, invitee.meeting.sequence
+    invitee.answer_stamp, invitee.answer_via = now, "link"
     record_event("meeting.answered", actor_label=f"link: {invitee.email}"[:120], subject=invitee.meeting.case,
                  origin=origin, detail={"meeting_id": invitee.meeting_id, "invitee_id": invitee.id, "answer": answer})
     return invitee

@@ -11,6 +11,7 @@ from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.meetings import services
+from webapp.meetings.inbox import open_proposals
 from webapp.meetings.invitations import configured_mailing
 from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS
 from webapp.shell.schema_forms import parse_submission
@@ -105,7 +106,7 @@ def meeting_page(meeting_id: int, errors=None, status=200):
     may_change = services.may_convene(current_user, meeting.case)
     return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
                            form=request.form, agenda=agenda_for(meeting), roles=ROLE_LABELS, now=utc_now(),
-                           may_change=may_change,
+                           may_change=may_change, proposals=open_proposals(meeting) if may_change else [],
                            offered=services.candidates(current_user, meeting.case_id) if may_change else []), status
 
 

@@ -35,6 +35,7 @@ NAVIGATION = (
     NavItem("Agencies", "agencies.list_agencies_page", "agencies.", _ADMIN),
     NavItem("Settings", "partnership.settings", "partnership.", _ADMIN),
     NavItem("Mail", "mail.overview", "mail.", _ADMIN),
+    NavItem("Calendar replies", "meeting_replies.unmatched", "meeting_replies.unmatched", _ADMIN),
     NavItem("Audit trail", "audit.events", "audit.", _ADMIN),
 )
 
