@@ -1,6 +1,7 @@
 """Convening a multi-agency meeting in a real browser; invitations through a real SMTP server on loopback;
 answers by personal link; reschedule, removal and cancellation reach the right people."""
 import re
+from datetime import datetime, timezone
 from email import message_from_bytes, policy
 
 import vobject
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from tests.cases.builders import open_case, referral_answers, start_assessment
 from tests.e2e.steps import open_my_task, sign_in, sign_out
+from tests.meetings import clients
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User
 from webapp.config import MailSettings
@@ -36,12 +38,33 @@ def delivered(smtp_server, start=0):
     return found
 
 
+def request_to(smtp_server, start, recipient):
+    """(UID, SEQUENCE) of the last invitation a recipient was sent since `start`, as their calendar holds it."""
+    for envelope in reversed(smtp_server.envelopes[start:]):
+        if envelope.rcpt_tos == [recipient]:
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+            event, = Calendar.from_ical(part.get_content()).walk("VEVENT")
+            return str(event["UID"]), int(event["SEQUENCE"])
+    raise AssertionError(f"nothing was sent to {recipient}")
+
+
+def ingest(app, tmp_path, raw: bytes) -> str:
+    """`flask meetings ingest-reply FILE` on a saved e-mail, as a mail rule or an operator would run it."""
+    saved = tmp_path / f"reply-{len(list(tmp_path.iterdir()))}.eml"
+    saved.write_bytes(raw)
+    result = app.test_cli_runner().invoke(args=["meetings", "ingest-reply", str(saved)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def link(text, answer):
     """The path of the personal link for one answer (the host is the service's address in configuration)."""
     return re.search(rf"{answer.capitalize()}: \S+?(/answer/\S+)", text).group(1)
 
 
-def test_convene_answer_reschedule_remove_and_cancel(ui, partnership_committed, smtp_server, live_server):
+def test_convene_answer_reschedule_remove_and_cancel(ui, app, tmp_path, partnership_committed, smtp_server,
+                                                     live_server):
     session = partnership_committed
     agencies = {a.kind: a.id for a in session.scalars(select(Agency))}
     sw1 = session.scalar(select(User).where(User.username == "sw1"))
@@ -101,6 +124,32 @@ def test_convene_answer_reschedule_remove_and_cancel(ui, partnership_committed, 
     updates = delivered(smtp_server, count)
     assert {to for to, *_ in updates} == recipients and all(s == 1 and m == "REQUEST" for _, m, s, _ in updates)
 
+    # police1 presses Accept in Outlook: the iTIP REPLY e-mail is taken in by the command.
+    uid, sequence = request_to(smtp_server, count, "police1@example.org")
+    now = datetime.now(timezone.utc)
+    accepted = clients.outlook(uid, "police1@example.org", "Demo Police Officer", "ACCEPTED", sequence=sequence,
+                               stamp=now, comment="DC Demo will attend", message_id="<police1-accept@exch.example>")
+    assert "Answer recorded" in ingest(app, tmp_path, accepted)
+    forged = clients.outlook(uid, "police1@example.org", "Demo Police Officer", "DECLINED", sequence=sequence,
+                             stamp=now, sender="someone@elsewhere.example", message_id="<forged@elsewhere.example>")
+    assert "Not matched" in ingest(app, tmp_path, forged)
+    # gp1 proposes another time from Outlook; sw1 declines the proposal on the meeting page.
+    gp_uid, gp_sequence = request_to(smtp_server, count, "gp1@example.org")
+    ingest(app, tmp_path, clients.outlook(gp_uid, "gp1@example.org", "Demo GP", "TENTATIVE", method="COUNTER",
+                                          sequence=gp_sequence, stamp=now, proposed=datetime(2027, 12, 16, 10, 0),
+                                          comment="Surgery all afternoon", message_id="<gp1-counter@exch.example>"))
+    page.reload()
+    ui.check_page()
+    expect(page.get_by_role("row").filter(has_text="Demo Police Officer")).to_contain_text(
+        "Accepted: “DC Demo will attend”")
+    expect(page.get_by_role("row").filter(has_text="Demo Police Officer")).to_contain_text("(from their calendar)")
+    expect(page.get_by_role("row").filter(has_text="Surgery all afternoon")).to_contain_text("10:00")
+    ui.click("Decline the time Demo GP proposed")
+    expect(page.get_by_text("Proposal declined")).to_be_visible()
+    count = len(smtp_server.envelopes)
+    send_due_mail(mail)
+    assert [(to, m, s) for to, m, s, _ in delivered(smtp_server, count)] == [("gp1@example.org", "DECLINECOUNTER", 1)]
+
     page.get_by_label("Who", exact=True).select_option(label="Someone else (enter their details below)")
     page.get_by_label("Role", exact=True).select_option(label="Optional")
     page.get_by_label("Their name").fill("Demo Family Friend")
@@ -129,6 +178,12 @@ def test_convene_answer_reschedule_remove_and_cancel(ui, partnership_committed, 
     everything = b"".join(e.content for e in smtp_server.envelopes[journey_starts:]).decode("utf-8", "replace")
     for private in ("Ava", "Demochild", "bruise", "Pat "):
         assert private.lower() not in everything.lower()
+
+    sign_out(ui)
+    sign_in(ui, "admin", DEMO_PASSWORD)
+    ui.click("Calendar replies", role="link")
+    expect(page.get_by_role("row").filter(has_text="someone@elsewhere.example")).to_contain_text(
+        "it answers for police1@example.org but was sent by someone@elsewhere.example")
 
 
 def test_a_private_calendar_feed_address_is_made_and_stopped(ui, partnership_committed):

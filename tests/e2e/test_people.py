@@ -9,7 +9,8 @@ from webapp.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
 CASEWORK = ["Home", "My tasks", "Cases", "New referral"]
 EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {
-    Role.ADMINISTRATOR: ["Home", "Users", "Teams", "Agencies", "Settings", "Mail", "Audit trail"],
+    Role.ADMINISTRATOR: ["Home", "Users", "Teams", "Agencies", "Settings", "Mail", "Calendar replies",
+                         "Audit trail"],
     Role.SOCIAL_WORKER: CASEWORK, Role.TEAM_MANAGER: CASEWORK + ["Dashboard"],
     Role.SENIOR_MANAGER: ["Home", "Cases", "Dashboard"],
     Role.AGENCY_PRACTITIONER: ["Home", "Information requests"],

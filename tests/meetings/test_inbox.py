@@ -9,10 +9,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.cases.builders import convene
 from tests.helpers import csrf_token, sign_in
 from tests.meetings import clients
-from tests.meetings.test_links import NOW, at_day_20_meeting
+from tests.meetings.test_links import NOW, convened_meeting
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
@@ -29,10 +28,7 @@ CLIENTS = {"outlook": clients.outlook, "google": clients.google, "thunderbird": 
 
 @pytest.fixture
 def meeting(app, partnership, clock):
-    case, sw1 = at_day_20_meeting(partnership)
-    made = convene(sw1, case, "convene_by_day_20", NOW + timedelta(days=7))
-    partnership.commit()
-    return made
+    return convened_meeting(partnership)
 
 
 def someone(meeting) -> Invitee:

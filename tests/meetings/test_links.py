@@ -28,13 +28,19 @@ def at_day_20_meeting(session):
     return case, sw1
 
 
+def convened_meeting(session):
+    """The day-20 meeting of a new case, a week ahead, with everyone proposed invited and sent an invitation."""
+    case, sw1 = at_day_20_meeting(session)
+    made = convene(sw1, case, "convene_by_day_20", NOW + timedelta(days=7))
+    session.commit()
+    return made
+
+
 @pytest.fixture
 def meeting(app, partnership, clock):
-    case, sw1 = at_day_20_meeting(partnership)
-    made = convene(sw1, case, "convene_by_day_20", NOW + timedelta(days=7))
-    partnership.commit()
+    made = convened_meeting(partnership)
     mailing = configured_mailing()
-    return made, mailing.links, mailing, sw1
+    return made, mailing.links, mailing, made.convened_by
 
 
 def token(links, invitee):

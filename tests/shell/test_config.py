@@ -15,6 +15,11 @@ SAFE_PRODUCTION = {
 
 def test_a_safe_production_configuration_has_no_problems():
     assert Settings.from_environment(SAFE_PRODUCTION).problems == []
+    settings = Settings.from_environment({**SAFE_PRODUCTION, "IMAP_HOST": "imap.partnership.example",
+                                          "IMAP_USERNAME": "meetings", "MAIL_GATEWAY_SECRET": "g" * 40})
+    assert settings.problems == [] and settings.replies.imap_configured
+    assert (settings.replies.imap_port, settings.replies.imap_security, settings.replies.imap_folder) == \
+        (993, "ssl", "INBOX")
 
 
 @pytest.mark.parametrize("override, expected", [
@@ -28,6 +33,9 @@ def test_a_safe_production_configuration_has_no_problems():
     ({"SMTP_HOST": ""}, "SMTP_HOST must be set"),
     ({"SERVICE_URL": "http://cin.partnership.example"}, "SERVICE_URL must be the service's https://"),
     ({"SMTP_SECURITY": "tls-please"}, "SMTP_SECURITY must be none, starttls or ssl"),
+    ({"IMAP_HOST": "imap.partnership.example", "IMAP_SECURITY": "none"}, "IMAP_SECURITY must be ssl or starttls"),
+    ({"IMAP_SECURITY": "maybe"}, "IMAP_SECURITY must be none, starttls or ssl"),
+    ({"MAIL_GATEWAY_SECRET": "letmein"}, "MAIL_GATEWAY_SECRET must be a random value of at least 32"),
 ])
 def test_production_refuses_unsafe_settings(override, expected):
     settings = Settings.from_environment({**SAFE_PRODUCTION, **override})

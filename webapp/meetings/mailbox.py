@@ -51,6 +51,7 @@ def _check(status: str, doing: str) -> None:
 @contextmanager
 def open_mailbox(settings: ReplySettings) -> Iterator[ReplyMailbox]:
     """The configured folder, selected for reading and flagging."""
+    connection = None
     try:
         if settings.imap_security == "ssl":
             connection = imaplib.IMAP4_SSL(settings.imap_host, settings.imap_port, timeout=TIMEOUT_SECONDS,
@@ -62,15 +63,21 @@ def open_mailbox(settings: ReplySettings) -> Iterator[ReplyMailbox]:
         connection.login(settings.imap_username, settings.imap_password)
         status, _ = connection.select(_quoted(settings.imap_folder))
         _check(status, f"open the folder {settings.imap_folder}")
-    except (OSError, imaplib.IMAP4.error) as error:
+    except (OSError, imaplib.IMAP4.error, MailboxError) as error:
+        _close(connection)
         raise MailboxError(f"The organizer mailbox at {settings.imap_host}:{settings.imap_port} could not be "
                            f"opened: {error}") from None
     try:
         yield ReplyMailbox(connection)
     finally:
+        _close(connection)
+
+
+def _close(connection: imaplib.IMAP4 | None) -> None:
+    if connection is not None:
         try:
-            connection.logout()
-        except (OSError, imaplib.IMAP4.error):
+            connection.logout()  # says goodbye if it can and closes the socket in any case
+        except OSError:
             pass
 
 
