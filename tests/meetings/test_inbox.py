@@ -115,6 +115,9 @@ def test_forged_unknown_and_uninvited_replies_change_nothing(partnership, meetin
     invitee = someone(meeting)
     forged = clients.outlook(meeting.uid, invitee.email, invitee.name, stamp=NOW, sender="mallory@example.net")
     assert unmatched(forged) == f"it answers for {invitee.email} but was sent by mallory@example.net"
+    unsigned = clients.google(meeting.uid, invitee.email, invitee.name, stamp=NOW, message_id="<unsigned@google>")
+    unsigned = unsigned.replace(f"From: {invitee.name} <{invitee.email}>\r\n".encode(), b"")
+    assert unmatched(unsigned) == f"it answers for {invitee.email} but was sent by an unnamed sender"
     stranger = clients.google(meeting.uid, "stranger@example.net", "Stranger", stamp=NOW)
     assert unmatched(stranger) == "stranger@example.net is not invited to this meeting"
     unknown = clients.thunderbird("no-such-meeting@elsewhere", invitee.email, invitee.name, stamp=NOW)
@@ -229,3 +232,31 @@ def test_the_unmatched_page_lists_each_reason_for_administrators_only(partnershi
                    "the message has no calendar part", "no meeting has this calendar UID"):
         assert reason in page.text
     assert meeting.case.child.given_names not in page.text
+
+
+def minimal_reply(uid: str, attendee: str, sender: str, message_id: str) -> bytes:
+    """A REPLY as Apple Calendar (iCloud) and shared-mailbox delegates write the ATTENDEE line."""
+    return (f"From: {sender}\r\nMessage-ID: {message_id}\r\nContent-Type: text/calendar; method=REPLY\r\n\r\n"
+            f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CALENDARSERVER.ORG//NONSGML Version 1//EN\r\n"
+            f"METHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260302T093000Z\r\n{attendee}\r\n"
+            f"END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_an_icloud_relay_address_and_a_sent_by_delegate_are_matched(partnership, meeting):
+    chair, worker = [i for i in meeting.current_invitees if i.kind == "staff"][:2]
+    icloud = minimal_reply(meeting.uid, f"ATTENDEE;CN=Demo;EMAIL={worker.email.upper()};PARTSTAT=TENTATIVE:"
+                                        "mailto:2_ABCDEF@imip.me.com", worker.email, "<icloud@me.com>")
+    assert take(icloud)[0].outcome == "recorded" and worker.answer == "tentative"
+    delegate = minimal_reply(meeting.uid, 'ATTENDEE;SENT-BY="mailto:office@example.org";PARTSTAT=DECLINED:'
+                                          f"mailto:{chair.email}", "office@example.org", "<office@example.org>")
+    assert take(delegate)[0].outcome == "recorded" and chair.answer == "declined"
+
+
+def test_a_change_others_were_not_sent_leaves_their_replies_current(partnership, meeting):
+    """Removing or adding one person raises the meeting's SEQUENCE, but the others still hold the version they
+    were sent, and their replies to it count."""
+    sw1 = partnership.scalar(select(User).where(User.username == "sw1"))
+    chair, worker = [i for i in meeting.current_invitees if i.kind == "staff"][:2]
+    services.remove_invitee(sw1, meeting.id, chair.id, mailing=configured_mailing(), origin=NO_ORIGIN, now=NOW)
+    assert meeting.sequence == 1 and worker.sent_sequence == 0
+    assert take(clients.outlook(meeting.uid, worker.email, worker.name, stamp=NOW))[0].outcome == "recorded"

@@ -87,7 +87,7 @@ def _match(row: CalendarReply, answer: CalendarAnswer, sender: str | None, now: 
     if invitee is None:
         raise NotMatched(f"{answer.attendee} is not invited to this meeting")
     row.invitee_id = invitee.id
-    if sender not in addresses | {answer.sent_by}:
+    if sender is None or sender not in addresses | {answer.sent_by}:
         # The From header alone proves nothing (RFC 6047), but a reply that does not even claim to come from
         # the attendee (or their SENT-BY delegate) is not taken as theirs.
         raise NotMatched(f"it answers for {answer.attendee} but was sent by {sender or 'an unnamed sender'}")

@@ -83,8 +83,10 @@ def _address(value) -> str | None:
 def _moment(prop) -> datetime | None:
     """A DTSTART/DTEND/DTSTAMP as aware UTC; a floating time (an unknown zone name) is read as UK time."""
     value = getattr(prop, "dt", None)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, datetime.min.time())  # an all-day date: its midnight
     if not isinstance(value, datetime):
-        return None if not isinstance(value, date) else datetime.combine(value, datetime.min.time(), LONDON)
+        return None
     return (value if value.tzinfo is not None else value.replace(tzinfo=LONDON)).astimezone(timezone.utc)
 
 
