@@ -1,6 +1,8 @@
 """Reading the organizer mailbox over IMAP from a real dovecot on loopback: each message is taken in once, a
 second run changes nothing, a message that cannot be read is kept (in the mailbox and on the unmatched list),
 and one whose taking-in failed half-way is read again next time."""
+import threading
+import time
 import uuid
 from dataclasses import replace
 
@@ -14,7 +16,7 @@ from webapp.config import MailSettings, ReplySettings
 from webapp.meetings import inbox
 from webapp.meetings.mailbox import PROCESSED
 from webapp.meetings.models import CalendarReply, Invitee
-from webapp.worker import fetch_replies, run_pass
+from webapp.worker import fetch_replies, run_pass, run_until_stopped
 
 NOT_A_REPLY = b"From: someone@example.org\r\nMessage-ID: <not-a-reply@example.org>\r\nSubject: hi\r\n\r\nHello\r\n"
 
@@ -140,3 +142,30 @@ def test_the_commands_read_a_file_and_the_mailbox(app, partnership_committed, me
         app.config["APP_SETTINGS"] = original
     partnership_committed.expire_all()
     assert partnership_committed.get(Invitee, worker.id).answer == "accepted"
+
+
+def test_the_running_worker_reads_the_mailbox_on_its_schedule(app, partnership_committed, meeting, mailbox,
+                                                             smtp_server):
+    settings, connection = mailbox
+    chair, _ = staff(meeting)
+    connection.append("INBOX", None, None, clients.outlook(meeting.uid, chair.email, chair.name, stamp=NOW))
+    configured = replace(app.config["APP_SETTINGS"], replies=settings, worker_interval_seconds=1,
+                         mail=MailSettings(host=smtp_server.host, port=smtp_server.port))
+    stop = threading.Event()
+
+    def work():
+        with app.app_context():
+            run_until_stopped(configured, stop)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        for _ in range(100):
+            partnership_committed.rollback()
+            if partnership_committed.scalar(select(func.count(CalendarReply.id))):
+                break
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    assert partnership_committed.get(Invitee, chair.id).answer == "accepted"
