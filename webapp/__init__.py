@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.mail.views import blueprint as mail_blueprint
     from webapp.meetings.inbox_views import blueprint as meeting_replies_blueprint
     from webapp.meetings.views import blueprint as meetings_blueprint
+    from webapp.minutes.views import blueprint as minutes_blueprint
     from webapp.partnership.views import blueprint as partnership_blueprint
     from webapp.cli import register_commands
     from webapp.shell.security import register_security
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_blueprint)
     app.register_blueprint(meetings_blueprint)
     app.register_blueprint(meeting_replies_blueprint)
+    app.register_blueprint(minutes_blueprint)
     if app.config["APP_SETTINGS"].environment == "development":
         from webapp.mail.dev_views import blueprint as dev_mail_blueprint
 

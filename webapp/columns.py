@@ -1,5 +1,5 @@
 """Column types shared by every domain package, and how times are read and shown."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
@@ -37,3 +37,11 @@ LONDON = ZoneInfo("Europe/London")
 def london_time(value: datetime | None) -> str:
     """An aware UTC datetime shown in Europe/London, as people in England read it."""
     return value.astimezone(LONDON).strftime("%-d %b %Y %H:%M") if value else ""
+
+
+def long_date(value) -> str:
+    """A date (or an ISO date string) as people in England write it: 16 March 2026."""
+    if not value:
+        return ""
+    value = date.fromisoformat(value) if isinstance(value, str) else value
+    return value.strftime("%-d %B %Y")

@@ -10,3 +10,5 @@ from webapp.workflow.models import (  # noqa: F401
 from webapp.partnership.models import ExtraBankHoliday, PartnershipSetting  # noqa: F401
 from webapp.information_requests.models import InformationRequest  # noqa: F401
 from webapp.meetings.models import CalendarReply, Invitee, Meeting  # noqa: F401
+from webapp.documents.models import Document  # noqa: F401
+from webapp.minutes.models import CaseAction, MinutesVersion  # noqa: F401

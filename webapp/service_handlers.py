@@ -8,6 +8,7 @@ from webapp.cases.models import Stage
 from webapp.information_requests import handlers as requests
 from webapp.meetings import handlers as meetings
 from webapp.meetings.models import MeetingKind
+from webapp.minutes import handlers as minutes
 from webapp.workflow.handlers import ServiceCall, ServiceHandler
 
 
@@ -46,4 +47,6 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
     "finish_meeting": ServiceHandler(meetings.finish_meeting, frozenset({"meeting_outcome", "meeting_held_on"}),
                                      "Tells the calling process how the meeting ended",
                                      properties={"outcome": meetings.OUTCOMES}),
+    "alert_minutes_late": ServiceHandler(minutes.alert_minutes_late,
+                                         description="Tells the chair the minutes are not issued in time"),
 }

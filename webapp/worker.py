@@ -1,5 +1,5 @@
-"""The worker: fires due timers, sends queued mail and reads calendar replies from the organizer mailbox (when
-configured), one unit per transaction, until stopped.
+"""The worker: fires due timers, sends queued mail, reads calendar replies from the organizer mailbox (when
+configured) and renders queued PDFs, one unit per transaction, until stopped.
 Any number of workers may run side by side on PostgreSQL; a worker killed mid-way loses nothing (what it had
 not committed is done again by the next pass)."""
 from __future__ import annotations
@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from webapp.columns import utc_now
 from webapp.config import MailSettings, ReplySettings, Settings
+from webapp.database import begin_write
 from webapp.extensions import db
 from webapp.mail.delivery import deliver_next, send_by_smtp
 from webapp.workflow import runtime
 
 log = logging.getLogger(__name__)
+DOCUMENT_BUDGET_SECONDS = 1.0  # PDFs rendered per pass: timers and mail never wait much longer than this
 
 
 @dataclass
@@ -24,6 +26,8 @@ class PassResult:
     timers_failed: int = 0
     mail_attempts: int = 0
     replies_read: int = 0
+    documents_rendered: int = 0
+    documents_waiting: bool = False  # more PDFs are queued: the next pass starts at once
 
 
 def fire_due_timers(limit: int = 1000) -> tuple[int, int]:
@@ -96,6 +100,38 @@ def fetch_replies(settings: ReplySettings, limit: int = 500) -> int:
     return read
 
 
+def render_documents(budget_seconds: float = DOCUMENT_BUDGET_SECONDS) -> tuple[int, bool]:
+    """Render queued PDFs, each claimed in its own short transaction, until the time budget is spent, so that
+    timers and mail wait at most about one render; returns (rendered, whether more are waiting)."""
+    from webapp.documents.models import Document
+    from webapp.documents.rendering import render_pdf
+    from webapp.documents.services import claim_queued_document, document_html, fail_document, store_pdf
+
+    db.session.rollback()
+    started, rendered = time.monotonic(), 0
+    while True:
+        if time.monotonic() - started >= budget_seconds:
+            db.session.rollback()
+            return rendered, True
+        document_id = claim_queued_document(utc_now())
+        db.session.commit()
+        if document_id is None:
+            return rendered, False
+        try:
+            html = document_html(db.session.get(Document, document_id))
+            db.session.rollback()  # the render holds no transaction
+            pdf = render_pdf(html)
+            begin_write(db.session)
+            store_pdf(db.session.get(Document, document_id), pdf, utc_now())
+            db.session.commit()
+            rendered += 1
+        except Exception as error:
+            db.session.rollback()
+            log.exception("Document %s could not be rendered; it is tried again", document_id)
+            fail_document(document_id, error)
+            db.session.commit()
+
+
 def run_pass(settings: MailSettings, send=send_by_smtp, replies: ReplySettings | None = None) -> PassResult:
     """One pass; with `replies`, the organizer mailbox is read too."""
     rearm_deadlines()
@@ -109,7 +145,9 @@ def run_pass(settings: MailSettings, send=send_by_smtp, replies: ReplySettings |
         except MailboxError as error:  # the mailbox being away must not hold up timers or mail
             db.session.rollback()
             log.warning("%s", error)
-    return PassResult(fired, failed, send_due_mail(settings, send), read)
+    mail = send_due_mail(settings, send)
+    rendered, waiting = render_documents()
+    return PassResult(fired, failed, mail, read, rendered, waiting)
 
 
 def run_until_stopped(settings: Settings, stop: threading.Event) -> None:
@@ -128,7 +166,8 @@ def run_until_stopped(settings: Settings, stop: threading.Event) -> None:
             result = PassResult()
         finally:
             db.session.remove()
-        if result.timers_fired or result.mail_attempts or result.replies_read:
-            log.info("Worker pass: %d timer(s) fired, %d mail attempt(s), %d calendar repl(ies) read",
-                     result.timers_fired, result.mail_attempts, result.replies_read)
-        stop.wait(settings.worker_interval_seconds)
+        if result.timers_fired or result.mail_attempts or result.replies_read or result.documents_rendered:
+            log.info("Worker pass: %d timer(s) fired, %d mail attempt(s), %d calendar repl(ies) read, "
+                     "%d document(s) rendered", result.timers_fired, result.mail_attempts, result.replies_read,
+                     result.documents_rendered)
+        stop.wait(0 if result.documents_waiting else settings.worker_interval_seconds)

@@ -80,14 +80,41 @@ def start_meeting_now(meeting) -> None:
     rearm_timers(meeting.instance_id, now=now)
 
 
+MINUTES = {"minute_taker": "x", "child_views": "x", "worries": "x", "decisions": "x"}
+
+
+def issue_minutes(worker, case, content=None, manager=None):
+    """Write the open minutes step, send it to the chair and approve it (the case's team manager by default)."""
+    from webapp.minutes import services
+    from webapp.minutes.distribution import configured_links
+
+    now = datetime.now(timezone.utc)
+    services.save_minutes(worker, case.id, open_task(case, "record_minutes").task_id, content or MINUTES, [],
+                          submit=True, origin=NO_ORIGIN, now=now)
+    manager = manager or team_manager_of(case)
+    return services.approve_step(manager, case.id, open_task(case, "approve_minutes").task_id,
+                                 links=configured_links(), origin=NO_ORIGIN, now=now)
+
+
+def team_manager_of(case):
+    from sqlalchemy import select
+
+    from webapp.auth.models import User
+    from webapp.auth.roles import Role
+    from webapp.extensions import db
+
+    return next(u for u in db.session.scalars(select(User).where(User.team_id == case.team_id).order_by(User.id))
+                if u.has_role(Role.TEAM_MANAGER))
+
+
 def hold_meeting(worker, case, step: str = "convene_meeting") -> None:
-    """Convene the open meeting step an hour ahead, let its time come, record attendance and the minutes."""
+    """Convene the open meeting step an hour ahead, let its time come, record attendance and issue the minutes."""
     from datetime import timedelta
 
     meeting = convene(worker, case, step, datetime.now(timezone.utc) + timedelta(hours=1))
     start_meeting_now(meeting)
     record_attendance(worker, case, meeting)
-    complete(worker, case, "record_minutes", {"summary": "x"})
+    issue_minutes(worker, case)
 
 
 def start_assessment(case, worker, manager) -> None:

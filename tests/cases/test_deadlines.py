@@ -4,7 +4,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from tests.cases.builders import complete, hold_meeting, open_case, referral_answers, take_to_first_review
+from tests.cases.builders import (
+    complete, hold_meeting, issue_minutes, open_case, referral_answers, take_to_first_review,
+)
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.mail.models import OutboxMessage
@@ -165,7 +167,7 @@ def test_a_meeting_convened_in_time_needs_no_rationale_and_day_10_alerts_the_man
     fire_due_timers()
     assert open_steps(session, case) == {"record_attendance"}
     record_attendance(user(session, "sw1"), case, session.merge(meeting))
-    complete(user(session, "sw1"), case, "record_minutes", {"summary": "x"})
+    issue_minutes(user(session, "sw1"), case)
     session.commit()
     assert open_steps(session, case) == {"manager_review"}
 

@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.cases.builders import complete, convene, open_case, referral_answers, start_assessment
+from tests.cases.builders import complete, convene, issue_minutes, open_case, referral_answers, start_assessment
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.errors import Conflict, InvalidInput
@@ -127,7 +127,7 @@ def test_attendance_needs_every_invitee_then_the_minutes_end_the_meeting(convene
     held = session.get(Meeting, meeting.id)
     assert held.status == "held" and held.current_invitees[0].report_received
     assert {i.attendance_note for i in held.current_invitees[1:]} == {"Clinic that afternoon"}
-    complete(sw1, case, "record_minutes", {"summary": "Shared what each agency knows"})
+    issue_minutes(sw1, case)
     session.commit()
     data = workflow_data(meeting.instance_id)
     assert (data["meeting_outcome"], data["meeting_held_on"]) == ("held", "2026-03-11")

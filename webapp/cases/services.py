@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -10,10 +11,13 @@ from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, can_see, get_visible_case
 from webapp.cases.choices import choice_provider
 from webapp.cases.models import Case, Child, StepRecord
+from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
+from webapp.documents.services import plan_documents
 from webapp.information_requests.services import requests_on_case
 from webapp.meetings.services import meetings_on_case
+from webapp.minutes.services import case_actions
 from webapp.shell.schema_forms import describe_answers
 from webapp.workflow import runtime
 from webapp.workflow.models import OpenTask
@@ -50,6 +54,9 @@ class CaseView:
     information_requests: list
     can_request_information: bool
     meetings: list
+    actions: list  # tracked actions from issued minutes
+    plan_documents: list  # the PDF of each plan written
+    today: date
 
 
 def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
@@ -69,7 +76,8 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
                for r in records]
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
                     requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
-                    or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id))
+                    or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id),
+                    case_actions(case.id), plan_documents(case.id), utc_now().astimezone(LONDON).date())
 
 
 def reallocation_choices(actor, case_id: int, *, origin: Origin | None = None) -> tuple[Case, list[tuple[str, str]]]:

@@ -10,10 +10,14 @@ from webapp.audit.services import Origin, record_event
 from webapp.cases.access import get_visible_case, require_step
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.models import Case, StepDraft, StepRecord
+from webapp.documents.services import queue_document
 from webapp.errors import InvalidInput, NotFound
 from webapp.extensions import db
 from webapp.workflow import runtime
 from webapp.workflow.models import OpenTask
+
+
+PLAN_FORM = "cin_plan"
 
 
 @dataclass
@@ -77,4 +81,6 @@ def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Ori
     db.session.execute(delete(StepDraft).where(StepDraft.draft_key == task.task_id))
     db.session.flush()
     record_event("case.step_completed", actor=actor, subject=case, origin=origin, detail={"step": task.bpmn_id})
+    if task.form_key == PLAN_FORM:  # each plan written (first or amended) is kept as a PDF too
+        queue_document(case.id, "cin_plan", record.id, f"Child in need plan {case.reference}", now)
     return record

@@ -16,7 +16,8 @@ from webapp.shell.security import request_origin
 
 blueprint = Blueprint("cases", __name__)
 # Steps done on pages of their own rather than the generic form page: form key -> endpoint.
-STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance"}
+STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance",
+              "meeting_minutes": "minutes.write_step", "minutes_approval": "minutes.approve_step"}
 
 
 def _actor():

@@ -1,5 +1,5 @@
-"""A meeting's agenda, built from the case: the standard sections, the plan's open actions, the concerns
-flagged at referral. The minutes will start from it."""
+"""A meeting's agenda, built from the case: the standard sections, the plan's actions, the actions earlier
+minutes set that are still open, the concerns flagged at referral. The minutes start from it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,6 +33,7 @@ FLAGS = {
 class Agenda:
     sections: list[str] = field(default_factory=lambda: list(STANDARD_SECTIONS))
     open_actions: list[dict] = field(default_factory=list)
+    earlier_actions: list = field(default_factory=list)  # CaseAction rows from issued minutes, not yet done
     concerns: list[str] = field(default_factory=list)
 
 
@@ -40,7 +41,9 @@ def agenda_for(meeting: Meeting) -> Agenda:
     """The agenda of a meeting, from the latest plan and the referral of its case."""
     records = {record.bpmn_id: record for record in db.session.scalars(
         select(StepRecord).where(StepRecord.case_id == meeting.case_id).order_by(StepRecord.completed_at))}
-    agenda = Agenda()
+    from webapp.minutes.services import open_actions
+
+    agenda = Agenda(earlier_actions=open_actions(meeting.case_id))
     if "cin_plan" in records:
         agenda.open_actions = records["cin_plan"].answers.get("actions", [])
     referral = records.get("record_referral")

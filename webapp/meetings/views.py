@@ -106,6 +106,7 @@ def meeting_page(meeting_id: int, errors=None, status=200):
     may_change = services.may_convene(current_user, meeting.case)
     return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
                            form=request.form, agenda=agenda_for(meeting), roles=ROLE_LABELS, now=utc_now(),
+                           today=utc_now().astimezone(LONDON).date(),
                            may_change=may_change, proposals=open_proposals(meeting) if may_change else [],
                            offered=services.candidates(current_user, meeting.case_id) if may_change else []), status
 

@@ -30,6 +30,7 @@ NAVIGATION = (
     NavItem("Dashboard", "cases.dashboard", "cases.dashboard", frozenset({Role.TEAM_MANAGER, Role.SENIOR_MANAGER})),
     NavItem("Information requests", "information_requests.agency_requests", "information_requests.",
             frozenset({Role.AGENCY_PRACTITIONER})),
+    NavItem("Meetings", "minutes.my_meetings", "minutes.", frozenset({Role.AGENCY_PRACTITIONER})),
     NavItem("Users", "auth_admin.users", "auth_admin.user", _ADMIN),
     NavItem("Teams", "auth_admin.teams", "auth_admin.team", _ADMIN),
     NavItem("Agencies", "agencies.list_agencies_page", "agencies.", _ADMIN),

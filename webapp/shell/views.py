@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.auth.roles import Role
-from webapp.columns import LONDON, london_time, utc_now
+from webapp.columns import LONDON, london_time, long_date, utc_now
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.partnership.services import extra_holidays
@@ -18,6 +18,7 @@ from webapp.workflow.calendar import working_days_between
 
 blueprint = Blueprint("shell", __name__)
 blueprint.add_app_template_filter(london_time, "london_time")
+blueprint.add_app_template_filter(long_date, "long_date")
 log = logging.getLogger(__name__)
 
 # What each role will find on its home page; the lists fill as the case work arrives.

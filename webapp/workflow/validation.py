@@ -211,7 +211,8 @@ class BundleValidator:
                                                     "so nobody could do it"))
         elif role is None:
             self.problems.append(_problem(file, el, f"{role_text!r} is not a role of this service"))
-        process = el.xpath("ancestor::bpmn:process[1]", namespaces=NSMAP)[0].get("id")
+        # SpiffWorkflow names a task's spec after its process, or its embedded subprocess when inside one.
+        process = el.xpath("ancestor::*[self::bpmn:process or self::bpmn:subProcess][1]", namespaces=NSMAP)[0].get("id")
         self.task_meta[f"{process}:{bpmn_id}"] = {"role": role.value if role else None, "form_key": form_key}
 
     def _check_service_task(self, file, el) -> None:

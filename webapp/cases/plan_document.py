@@ -1,0 +1,24 @@
+"""The HTML a child in need plan's PDF is rendered from (templates/pdf/cin_plan.html), from the plan step's record."""
+from __future__ import annotations
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from webapp.agencies.models import Agency
+from webapp.cases.models import Case, StepRecord
+from webapp.extensions import db
+
+VISITING = {"weekly": "Every week", "fortnightly": "Every two weeks", "every_four_weeks": "Every four weeks"}
+
+
+def plan_html(record_id: int) -> str:
+    record = db.session.get(StepRecord, record_id)
+    case = db.session.get(Case, record.case_id)
+    return render_template(
+        "pdf/cin_plan.html", record=record, plan=record.answers, case=case,
+        agencies={a.id: a.name for a in db.session.scalars(select(Agency))},
+        visiting=VISITING.get(record.answers.get("visiting_frequency"), "Not recorded"),
+        document_title=f"Child in need plan, case {case.reference}",
+        description=f"Child in need plan for case {case.reference}",
+        partnership_name=current_app.config["APP_SETTINGS"].partnership_name,
+        created=record.completed_at.isoformat())

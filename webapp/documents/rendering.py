@@ -1,0 +1,36 @@
+"""HTML to archival, tagged PDF with WeasyPrint. Nothing outside the document may be read: the URL fetcher allows
+`data:` URLs and files inside the app's own static folder, and nothing else (no file:///etc/passwd, no network)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from webapp.config import PROJECT_ROOT
+
+STATIC_ROOT = (PROJECT_ROOT / "webapp" / "static").resolve()
+PDF_VARIANT = "pdf/a-3a"  # archival (PDF/A-3) and tagged (level A: structure tree, /Lang, MarkInfo)
+
+
+class RefusedResource(ValueError):
+    """A document asked for something it may not read."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    def __init__(self):
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        if url.startswith("file:"):
+            path = Path(url.split("?")[0].removeprefix("file://")).resolve()
+            if not path.is_relative_to(STATIC_ROOT) or not path.is_file():
+                raise RefusedResource(f"only the app's static files may be read, not {url[:80]}")
+        return super().fetch(url, headers)
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of an HTML document whose relative links point into the static folder."""
+    document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=StaticOnlyFetcher())
+    return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
+

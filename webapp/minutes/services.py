@@ -1,0 +1,326 @@
+"""Writing, approving, issuing and correcting a meeting's minutes.
+
+The minutes step of the meeting process is written on its own page and sent to the chair; the approval step
+issues it or sends it back with a reason. Issuing freezes the version (attendance included), turns its actions
+into tracked actions on the case, queues its PDF and tells every invitee and the family members on its
+distribution list. An issued version is never edited: a correction is a new version with a reason, approved the
+same way, and the earlier version stays readable."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import or_, select
+
+from webapp.audit.services import Origin, record_event
+from webapp.auth.roles import Role
+from webapp.cases.access import can_do_step
+from webapp.cases.models import HouseholdMember, StepRecord
+from webapp.cases.steps import Step, record_step
+from webapp.documents.models import Document
+from webapp.documents.services import queue_document
+from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from webapp.extensions import db
+from webapp.meetings.models import ATTENDANCE_LABELS, Invitee, Meeting
+from webapp.meetings.services import attendance_meeting, get_meeting, meeting_step, require_convenor
+from webapp.minutes.distribution import LinkRefused, MinutesLinks, distribute
+from webapp.minutes.models import CaseAction, MinutesVersion
+from webapp.workflow import runtime
+from webapp.workflow.forms import form_validator, validate_submission
+
+CONTENT_SCHEMA = json.loads(Path(__file__).with_name("content_schema.json").read_text())
+CONTENT_VALIDATOR = form_validator(CONTENT_SCHEMA)
+WRITE_FORM, APPROVE_FORM = "meeting_minutes", "minutes_approval"
+
+
+def versions_of(meeting_id: int) -> list[MinutesVersion]:
+    """Newest first."""
+    return list(db.session.scalars(select(MinutesVersion).where(MinutesVersion.meeting_id == meeting_id)
+                                   .order_by(MinutesVersion.number.desc())))
+
+
+def _latest(meeting_id: int, status: str) -> MinutesVersion | None:
+    return next((v for v in versions_of(meeting_id) if v.status == status), None)
+
+
+def issued_version(meeting_id: int) -> MinutesVersion | None:
+    return _latest(meeting_id, "issued")
+
+
+def starting_content(meeting: Meeting) -> dict:
+    """A first draft from the agenda: one progress row per outcome of the case's latest plan."""
+    plan = db.session.scalar(select(StepRecord).where(StepRecord.case_id == meeting.case_id,
+                                                      StepRecord.bpmn_id == "cin_plan")
+                             .order_by(StepRecord.completed_at.desc()).limit(1))
+    outcomes = [row.get("outcome", "") for row in (plan.answers.get("outcomes", []) if plan else [])]
+    return {"progress": [{"outcome": outcome, "progress": ""} for outcome in outcomes if outcome]}
+
+
+def family_choices(meeting: Meeting) -> list[tuple[int, str, str]]:
+    """(id, name, relationship) of household members with an e-mail address, who may be sent the minutes."""
+    return [(m.id, m.full_name, m.relationship_to_child) for m in meeting.case.child.household.members if m.email]
+
+
+def _checked_content(content: dict) -> dict:
+    return validate_submission(CONTENT_VALIDATOR, content)
+
+
+def _keep(version: MinutesVersion, content: dict, family: list[int]) -> None:
+    allowed = {member_id for member_id, _, _ in family_choices(version.meeting)}
+    version.content = {key: value for key, value in content.items() if key in CONTENT_SCHEMA["properties"]}
+    version.family_distribution = sorted({member_id for member_id in family if member_id in allowed})
+
+
+# -- the minutes step of the meeting process -------------------------------------------------------------
+
+def writing_step(actor, case_id: int, task_id: str, *, origin: Origin, audit: bool = False
+                 ) -> tuple[Step, Meeting, MinutesVersion | None]:
+    """The open minutes step, its meeting and the draft so far (none before the first save)."""
+    step = meeting_step(actor, case_id, task_id, WRITE_FORM, origin=origin, audit=audit)
+    meeting = attendance_meeting(step)
+    return step, meeting, _latest(meeting.id, "draft")
+
+
+def save_minutes(actor, case_id: int, task_id: str, content: dict, family: list[int], *, submit: bool,
+                 origin: Origin, now: datetime) -> MinutesVersion:
+    """Keep the draft; with `submit`, check every section and send it to the chair (the step completes)."""
+    step, meeting, version = writing_step(actor, case_id, task_id, origin=origin)
+    if version is None:
+        version = MinutesVersion(meeting=meeting, case_id=meeting.case_id, number=1 + len(versions_of(meeting.id)),
+                                 written_by_id=actor.id, created_at=now)
+        db.session.add(version)
+    _keep(version, content, family)
+    db.session.flush()
+    if submit:
+        version.content = _checked_content(version.content)
+        version.status, version.submitted_at, version.returned_reason = "submitted", now, None
+        record_step(actor, step.case, step.task, {"minutes_id": version.id}, origin=origin, now=now,
+                    schema=step.schema)
+    record_event("minutes.submitted" if submit else "minutes.draft_saved", actor=actor, subject=step.case,
+                 origin=origin, detail={"meeting_id": meeting.id, "version": version.number})
+    return version
+
+
+def approval_step(actor, case_id: int, task_id: str, *, origin: Origin, audit: bool = False
+                  ) -> tuple[Step, MinutesVersion]:
+    step = meeting_step(actor, case_id, task_id, APPROVE_FORM, origin=origin, audit=audit)
+    version = db.session.get(MinutesVersion, runtime.task_data(step.task.instance_id, step.task.task_id)
+                             .get("minutes_id"))
+    if version is None or version.case_id != case_id or version.status != "submitted":
+        raise NotFound("There are no minutes waiting for approval at this step.")
+    return step, version
+
+
+def approve_step(actor, case_id: int, task_id: str, *, links: MinutesLinks, origin: Origin,
+                 now: datetime) -> MinutesVersion:
+    step, version = approval_step(actor, case_id, task_id, origin=origin)
+    issue(actor, version, links=links, origin=origin, now=now)
+    record_step(actor, step.case, step.task, {"minutes_decision": "approve"}, origin=origin, now=now,
+                schema=step.schema)
+    return version
+
+
+def return_step(actor, case_id: int, task_id: str, reason: str, *, origin: Origin, now: datetime) -> MinutesVersion:
+    """Back to the writer with the chair's reason; the minutes step opens again."""
+    step, version = approval_step(actor, case_id, task_id, origin=origin)
+    _send_back(actor, version, reason, origin=origin)
+    record_step(actor, step.case, step.task, {"minutes_decision": "return"}, origin=origin, now=now,
+                schema=step.schema)
+    return version
+
+
+def _send_back(actor, version: MinutesVersion, reason: str, *, origin: Origin) -> None:
+    if not reason.strip():
+        raise InvalidInput("The minutes were not sent back", {"reason": "Say what needs changing"})
+    version.status, version.returned_reason = "draft", reason.strip()[:5000]
+    record_event("minutes.returned", actor=actor, subject=version.meeting.case, origin=origin,
+                 detail={"meeting_id": version.meeting_id, "version": version.number})
+
+
+# -- issuing ---------------------------------------------------------------------------------------------
+
+def attendance_snapshot(meeting: Meeting) -> list[dict]:
+    """Invited / attended / apologies (with reasons) / reports received, as the minutes record them."""
+    rows = []
+    for invitee in meeting.current_invitees:
+        organisation = _agency_name(invitee.agency_id) if invitee.agency_id else \
+            {"staff": "Children's social care", "family": "Family"}.get(invitee.kind, "")
+        rows.append({"name": invitee.name, "organisation": organisation, "role": invitee.role_label,
+                     "answer": invitee.answer_label,
+                     "attendance": ATTENDANCE_LABELS.get(invitee.attendance or "", "Not recorded"),
+                     "note": invitee.attendance_note or "", "report_received": invitee.report_received})
+    return rows
+
+
+def _agency_name(agency_id: int) -> str:
+    from webapp.agencies.models import Agency
+
+    agency = db.session.get(Agency, agency_id)
+    return agency.name if agency else ""
+
+
+def issue(actor, version: MinutesVersion, *, links: MinutesLinks, origin: Origin, now: datetime) -> None:
+    """Freeze the version, replace the one before (it stays readable), track its actions, queue its PDF and
+    tell everyone on the distribution list."""
+    meeting, previous = version.meeting, issued_version(version.meeting_id)
+    if previous is not None:
+        previous.status = "superseded"
+        for action in db.session.scalars(select(CaseAction).where(CaseAction.minutes_version_id == previous.id,
+                                                                  CaseAction.done_at.is_(None),
+                                                                  CaseAction.replaced_at.is_(None))):
+            action.replaced_at = now  # the correction says what is to be done now
+    version.status, version.approved_by_id, version.issued_at = "issued", actor.id, now
+    version.attendance = attendance_snapshot(meeting)
+    for row in version.content.get("actions", []):
+        db.session.add(CaseAction(case_id=version.case_id, minutes_version_id=version.id, action=row["action"],
+                                  owner=row["owner"], due_on=date.fromisoformat(row["due_on"])))
+    version.document = queue_document(
+        version.case_id, "minutes", version.id,
+        f"Minutes {meeting.case.reference} {meeting.kind_label} version {version.number}", now)
+    distribute(version, links, now)
+    record_event("minutes.issued", actor=actor, subject=meeting.case, origin=origin,
+                 detail={"meeting_id": meeting.id, "version": version.number})
+
+
+# -- corrections -----------------------------------------------------------------------------------------
+
+def start_correction(actor, meeting_id: int, reason: str, *, origin: Origin, now: datetime) -> MinutesVersion:
+    """A new draft version from the issued one, with the reason for correcting it."""
+    meeting = get_meeting(actor, meeting_id)
+    require_convenor(actor, meeting.case)
+    current = issued_version(meeting_id)
+    if current is None:
+        raise Conflict("These minutes have not been issued, so there is nothing to correct yet.")
+    if any(v.status in {"draft", "submitted"} for v in versions_of(meeting_id)):
+        raise Conflict("A correction of these minutes is already being written.")
+    if not reason.strip():
+        raise InvalidInput("No correction was started", {"reason": "Say why the minutes need correcting"})
+    version = MinutesVersion(meeting=meeting, case_id=meeting.case_id, number=current.number + 1,
+                             content=dict(current.content), family_distribution=list(current.family_distribution),
+                             correction_reason=reason.strip()[:5000], written_by_id=actor.id, created_at=now)
+    db.session.add(version)
+    db.session.flush()
+    record_event("minutes.correction_started", actor=actor, subject=meeting.case, origin=origin,
+                 detail={"meeting_id": meeting_id, "version": version.number})
+    return version
+
+
+def correction(actor, meeting_id: int, status: str) -> MinutesVersion:
+    """The correction being written (draft) or waiting for approval (submitted)."""
+    meeting = get_meeting(actor, meeting_id)
+    version = _latest(meeting_id, status)
+    if version is None or version.number == 1:
+        raise NotFound("There is no correction of these minutes at that stage.")
+    if status == "draft":
+        require_convenor(actor, meeting.case)
+    elif not can_do_step(actor, meeting.case, Role.TEAM_MANAGER.value):
+        raise PermissionDenied("Corrections are approved by a team manager of the case's team.")
+    return version
+
+
+def save_correction(actor, meeting_id: int, content: dict, family: list[int], *, submit: bool, origin: Origin,
+                    now: datetime) -> MinutesVersion:
+    version = correction(actor, meeting_id, "draft")
+    _keep(version, content, family)
+    if submit:
+        version.content = _checked_content(version.content)
+        version.status, version.submitted_at, version.returned_reason = "submitted", now, None
+    record_event("minutes.submitted" if submit else "minutes.draft_saved", actor=actor, subject=version.meeting.case,
+                 origin=origin, detail={"meeting_id": meeting_id, "version": version.number})
+    return version
+
+
+def approve_correction(actor, meeting_id: int, *, links: MinutesLinks, origin: Origin,
+                       now: datetime) -> MinutesVersion:
+    version = correction(actor, meeting_id, "submitted")
+    issue(actor, version, links=links, origin=origin, now=now)
+    return version
+
+
+def return_correction(actor, meeting_id: int, reason: str, *, origin: Origin) -> MinutesVersion:
+    version = correction(actor, meeting_id, "submitted")
+    _send_back(actor, version, reason, origin=origin)
+    return version
+
+
+# -- tracked actions -------------------------------------------------------------------------------------
+
+def open_actions(case_id: int) -> list[CaseAction]:
+    """Actions still to do (not done, not replaced by a correction), soonest due first."""
+    return list(db.session.scalars(select(CaseAction).where(CaseAction.case_id == case_id,
+                                                            CaseAction.done_at.is_(None),
+                                                            CaseAction.replaced_at.is_(None))
+                                   .order_by(CaseAction.due_on, CaseAction.id)))
+
+
+def case_actions(case_id: int) -> list[CaseAction]:
+    """Every current action (done ones included), for the case page."""
+    return list(db.session.scalars(select(CaseAction).where(CaseAction.case_id == case_id,
+                                                            CaseAction.replaced_at.is_(None))
+                                   .order_by(CaseAction.done_at.is_not(None), CaseAction.due_on, CaseAction.id)))
+
+
+def mark_done(actor, case_id: int, action_id: int, *, origin: Origin, now: datetime) -> CaseAction:
+    action = db.session.get(CaseAction, action_id)
+    if action is None or action.case_id != case_id:
+        raise NotFound("There is no such action.")
+    meeting = get_meeting(actor, action.minutes_version.meeting_id)
+    require_convenor(actor, meeting.case)
+    if action.done_at is not None or action.replaced_at is not None:
+        raise Conflict("This action is already done, or a correction replaced it.")
+    action.done_at, action.done_by_id = now, actor.id
+    record_event("case.action_done", actor=actor, subject=meeting.case, origin=origin,
+                 detail={"action_id": action.id})
+    return action
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+
+def record_minutes_view(actor, meeting: Meeting, *, origin: Origin) -> None:
+    record_event("minutes.viewed", actor=actor, subject=meeting.case, origin=origin, detail={"meeting_id": meeting.id})
+
+
+def meetings_invited_to(actor, *, origin: Origin) -> list[Meeting]:
+    """The meetings an agency practitioner (or their agency) was invited to, newest first."""
+    if not actor.has_role(Role.AGENCY_PRACTITIONER):
+        raise PermissionDenied("This list is for agency practitioners; staff find meetings on each case.")
+    query = select(Meeting).join(Invitee, Invitee.meeting_id == Meeting.id).where(
+        Invitee.removed_at.is_(None),
+        or_(Invitee.user_id == actor.id, Invitee.agency_id == actor.agency_id) if actor.agency_id is not None
+        else Invitee.user_id == actor.id)
+    record_event("minutes.meetings_listed", actor=actor, origin=origin)
+    return list(db.session.scalars(query.distinct().order_by(Meeting.starts_at.desc())))
+
+
+def _link_reader(token: str, links: MinutesLinks) -> tuple[Meeting, MinutesVersion | None, str, str]:
+    """(meeting, its issued version, the recipient's name and address) for a personal link still valid."""
+    meeting_id, recipient = links.read(token)
+    meeting = db.session.get(Meeting, meeting_id)
+    person = None
+    if meeting is not None and recipient[:1] == "i":
+        person = next((i for i in meeting.invitees if str(i.id) == recipient[1:]), None)
+    elif meeting is not None and recipient[:1] == "h":
+        person = db.session.get(HouseholdMember, int(recipient[1:])) if recipient[1:].isdigit() else None
+    if meeting is None or person is None or not person.email:
+        raise LinkRefused()
+    name = getattr(person, "full_name", None) or person.name
+    return meeting, issued_version(meeting.id), name, person.email
+
+
+def minutes_for_link(token: str, links: MinutesLinks, *, origin: Origin) -> tuple[Meeting, MinutesVersion | None, str]:
+    meeting, version, name, email = _link_reader(token, links)
+    record_event("minutes.viewed", actor_label=f"link: {email}"[:120], subject=meeting.case, origin=origin,
+                 detail={"meeting_id": meeting.id})
+    return meeting, version, name
+
+
+def document_for_link(token: str, links: MinutesLinks, *, origin: Origin) -> Document | None:
+    """The issued minutes' PDF for a personal link (None while it is being prepared); the download is audited."""
+    meeting, version, _, email = _link_reader(token, links)
+    document = version.document if version is not None else None
+    if document is None or document.status != "ready":
+        return None
+    record_event("document.downloaded", actor_label=f"link: {email}"[:120], subject=meeting.case, origin=origin,
+                 detail={"document_id": document.id, "kind": "minutes", "sha256": document.sha256})
+    return document

@@ -1,0 +1,232 @@
+"""Minutes pages: writing them (the meeting's minutes step, or a correction), the chair's approval, reading
+issued versions and their PDFs (staff; invited agency practitioners; family members by personal link), and the
+case's tracked actions."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.cases.access import can_do_step
+from webapp.columns import LONDON, utc_now
+from webapp.documents.models import Document
+from webapp.documents.services import downloadable
+from webapp.errors import InvalidInput
+from webapp.extensions import db
+from webapp.meetings.agenda import agenda_for
+from webapp.meetings.services import may_convene
+from webapp.minutes import access, services
+from webapp.minutes.distribution import LinkExpired, LinkRefused, configured_links
+from webapp.shell.schema_forms import build_fields, error_list, read_form
+from webapp.shell.security import request_origin
+
+blueprint = Blueprint("minutes", __name__)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str):
+    """The minutes form (step or correction): draft saves, rows added or removed, or sent for approval."""
+    errors, rows_shown = {}, {}
+    if request.method == "GET":
+        db.session.commit()  # the look is audited
+        content = version.content if version else services.starting_content(meeting)
+        family = version.family_distribution if version else [
+            member.id for member in meeting.case.child.household.members
+            if member.email and member.has_parental_responsibility]
+    else:
+        action, content, errors, rows_shown = read_form(services.CONTENT_SCHEMA, request.form)
+        family = [int(value) for value in request.form.getlist("family") if value.isdigit()]
+        if action in {"draft", "submit"} and not (action == "submit" and errors):
+            try:
+                save(content, family, submit=action == "submit")
+            except InvalidInput as invalid:
+                db.session.rollback()
+                errors = invalid.field_errors
+            else:
+                db.session.commit()
+                flash(done if action == "submit" else "Draft saved", "success")
+                return redirect(url_for("minutes.read", meeting_id=meeting.id) if action == "submit" else request.url)
+        if action != "submit":
+            errors = {}
+    fields = build_fields(services.CONTENT_SCHEMA, content, errors, rows_shown=rows_shown)
+    return render_template("minutes/write.html", meeting=meeting, version=version, fields=fields,
+                           errors=error_list(fields), heading=heading, submit_text=submit_text,
+                           agenda=agenda_for(meeting), family=services.family_choices(meeting), chosen=family), \
+        (400 if errors else 200)
+
+
+@blueprint.route("/cases/<int:case_id>/steps/<task_id>/minutes", methods=["GET", "POST"])
+@login_required
+def write_step(case_id: int, task_id: str):
+    actor = _actor()
+    _, meeting, version = services.writing_step(actor, case_id, task_id, origin=request_origin(),
+                                                audit=request.method == "GET")
+
+    def save(content, family, submit):
+        services.save_minutes(actor, case_id, task_id, content, family, submit=submit, origin=request_origin(),
+                              now=utc_now())
+
+    return _edit(meeting, version, save, heading="Write the minutes", submit_text="Send to the chair for approval",
+                 done="Minutes sent to the chair for approval")
+
+
+@blueprint.route("/cases/<int:case_id>/steps/<task_id>/approve-minutes", methods=["GET", "POST"])
+@login_required
+def approve_step(case_id: int, task_id: str):
+    actor = _actor()
+    _, version = services.approval_step(actor, case_id, task_id, origin=request_origin(),
+                                        audit=request.method == "GET")
+
+    def approve():
+        services.approve_step(actor, case_id, task_id, links=configured_links(), origin=request_origin(),
+                              now=utc_now())
+
+    def send_back(reason):
+        services.return_step(actor, case_id, task_id, reason, origin=request_origin(), now=utc_now())
+
+    return _decide(version, approve, send_back)
+
+
+def _decide(version, approve, send_back):
+    """The chair reads the draft and issues it or sends it back with a reason."""
+    error = None
+    if request.method == "GET":
+        db.session.commit()  # the look is audited
+    elif request.form.get("decision") == "approve":
+        approve()
+        db.session.commit()
+        flash("Minutes issued: everyone on the distribution list has been told; the PDF is being prepared",
+              "success")
+        return redirect(url_for("minutes.read", meeting_id=version.meeting_id))
+    elif request.form.get("decision") == "return":
+        try:
+            send_back(request.form.get("reason", ""))
+        except InvalidInput as invalid:
+            db.session.rollback()
+            error = invalid.field_errors["reason"]
+        else:
+            db.session.commit()
+            flash("Minutes sent back to the writer with your reason", "success")
+            return redirect(url_for("cases.case_page", case_id=version.case_id))
+    else:
+        error = "Select whether to approve the minutes or send them back"
+    return render_template("minutes/approve.html", version=version, meeting=version.meeting,
+                           content=version.content, error=error, form=request.form,
+                           schema=services.CONTENT_SCHEMA), (400 if error else 200)
+
+
+@blueprint.route("/meetings/<int:meeting_id>/minutes")
+@login_required
+def read(meeting_id: int):
+    actor = _actor()
+    meeting = access.require_meeting_reader(actor, meeting_id)
+    staff = access.reads_as_staff(actor, meeting)
+    versions = [v for v in services.versions_of(meeting_id) if staff or v.readable]
+    services.record_minutes_view(actor, meeting, origin=request_origin())
+    db.session.commit()  # the look is audited
+    return render_template("minutes/read.html", meeting=meeting, versions=versions, staff=staff,
+                           may_correct=staff and may_convene(actor, meeting.case),
+                           may_approve=staff and can_do_step(actor, meeting.case, "team_manager"),
+                           schema=services.CONTENT_SCHEMA)
+
+
+@blueprint.route("/meetings/<int:meeting_id>/minutes/correction", methods=["POST"])
+@login_required
+def start_correction(meeting_id: int):
+    try:
+        services.start_correction(_actor(), meeting_id, request.form.get("reason", ""), origin=request_origin(),
+                                  now=utc_now())
+    except InvalidInput as invalid:
+        db.session.rollback()
+        flash(invalid.field_errors["reason"], "error")
+        return redirect(url_for("minutes.read", meeting_id=meeting_id))
+    db.session.commit()
+    return redirect(url_for("minutes.edit_correction", meeting_id=meeting_id))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/minutes/correction/edit", methods=["GET", "POST"])
+@login_required
+def edit_correction(meeting_id: int):
+    actor = _actor()
+    version = services.correction(actor, meeting_id, "draft")
+
+    def save(content, family, submit):
+        services.save_correction(actor, meeting_id, content, family, submit=submit, origin=request_origin(),
+                                 now=utc_now())
+
+    return _edit(version.meeting, version, save, heading=f"Correct the minutes: version {version.number}",
+                 submit_text="Send the correction for approval", done="Correction sent for approval")
+
+
+@blueprint.route("/meetings/<int:meeting_id>/minutes/correction/approve", methods=["GET", "POST"])
+@login_required
+def approve_correction(meeting_id: int):
+    actor = _actor()
+    version = services.correction(actor, meeting_id, "submitted")
+
+    def approve():
+        services.approve_correction(actor, meeting_id, links=configured_links(), origin=request_origin(),
+                                    now=utc_now())
+
+    def send_back(reason):
+        services.return_correction(actor, meeting_id, reason, origin=request_origin())
+
+    return _decide(version, approve, send_back)
+
+
+@blueprint.route("/documents/<int:document_id>.pdf")
+@login_required
+def document(document_id: int):
+    found = downloadable(_actor(), document_id, origin=request_origin())
+    db.session.commit()  # the download is audited
+    return _pdf_response(found)
+
+
+def _pdf_response(found: Document):
+    return found.pdf, 200, {"Content-Type": "application/pdf", "Cache-Control": "no-store",
+                            "Content-Disposition": f'inline; filename="{found.filename}"'}
+
+
+@blueprint.route("/minutes/<token>")
+def by_link(token: str):
+    """A family member's (or guest's) personal link: the meeting and a download button; no sign-in."""
+    try:
+        meeting, version, name = services.minutes_for_link(token, configured_links(), origin=request_origin())
+    except (LinkRefused, LinkExpired) as problem:
+        db.session.rollback()
+        return render_template("minutes/link_problem.html", expired=isinstance(problem, LinkExpired)), 410
+    db.session.commit()  # the look is audited
+    return render_template("minutes/by_link.html", meeting=meeting, version=version, name=name, token=token,
+                           starts=meeting.starts_at.astimezone(LONDON))
+
+
+@blueprint.route("/minutes/<token>/pdf")
+def pdf_by_link(token: str):
+    try:
+        found = services.document_for_link(token, configured_links(), origin=request_origin())
+    except (LinkRefused, LinkExpired) as problem:
+        db.session.rollback()
+        return render_template("minutes/link_problem.html", expired=isinstance(problem, LinkExpired)), 410
+    if found is None:
+        abort(404)
+    db.session.commit()  # the download is audited
+    return _pdf_response(found)
+
+
+@blueprint.route("/cases/<int:case_id>/actions/<int:action_id>/done", methods=["POST"])
+@login_required
+def action_done(case_id: int, action_id: int):
+    action = services.mark_done(_actor(), case_id, action_id, origin=request_origin(), now=utc_now())
+    db.session.commit()
+    flash(f"Action marked as done: {action.action}", "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#actions")
+
+
+@blueprint.route("/my-meetings")
+@login_required
+def my_meetings():
+    meetings = services.meetings_invited_to(_actor(), origin=request_origin())
+    db.session.commit()  # the look is audited
+    return render_template("minutes/my_meetings.html", meetings=meetings, now=utc_now())
