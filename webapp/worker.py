@@ -17,7 +17,7 @@ from webapp.mail.delivery import deliver_next, send_by_smtp
 from webapp.workflow import runtime
 
 log = logging.getLogger(__name__)
-DOCUMENT_BUDGET_SECONDS = 1.0  # PDFs rendered per pass: timers and mail never wait much longer than this
+DOCUMENTS_PER_PASS = 1  # a 10-page render takes about a second: timers and mail wait no longer than one
 
 
 @dataclass
@@ -100,23 +100,22 @@ def fetch_replies(settings: ReplySettings, limit: int = 500) -> int:
     return read
 
 
-def render_documents(budget_seconds: float = DOCUMENT_BUDGET_SECONDS) -> tuple[int, bool]:
-    """Render queued PDFs, each claimed in its own short transaction, until the time budget is spent, so that
-    timers and mail wait at most about one render; returns (rendered, whether more are waiting)."""
+def render_documents(limit: int = DOCUMENTS_PER_PASS) -> tuple[int, bool]:
+    """Render up to `limit` queued PDFs, each claimed in its own short transaction; returns (rendered, whether
+    more may be waiting). One per pass by default: a render takes about a second, so timers and mail wait at
+    most about that long, and the next pass starts at once while PDFs are waiting."""
     from webapp.documents.models import Document
     from webapp.documents.rendering import render_pdf
     from webapp.documents.services import claim_queued_document, document_html, fail_document, store_pdf
 
     db.session.rollback()
-    started, rendered = time.monotonic(), 0
-    while True:
-        if time.monotonic() - started >= budget_seconds:
-            db.session.rollback()
-            return rendered, True
-        document_id = claim_queued_document(utc_now())
+    rendered, tried = 0, set()
+    while len(tried) < limit:
+        document_id = claim_queued_document(utc_now(), tried)
         db.session.commit()
         if document_id is None:
             return rendered, False
+        tried.add(document_id)  # a failure is tried again on a later pass, not at once
         try:
             html = document_html(db.session.get(Document, document_id))
             db.session.rollback()  # the render holds no transaction
@@ -130,6 +129,7 @@ def render_documents(budget_seconds: float = DOCUMENT_BUDGET_SECONDS) -> tuple[i
             log.exception("Document %s could not be rendered; it is tried again", document_id)
             fail_document(document_id, error)
             db.session.commit()
+    return rendered, True
 
 
 def run_pass(settings: MailSettings, send=send_by_smtp, replies: ReplySettings | None = None) -> PassResult:

@@ -126,6 +126,22 @@ def record_attendance(ui: Ui, reference: str) -> None:
     expect(ui.page.get_by_text("Attendance recorded")).to_be_visible()
 
 
+def write_minutes(ui: Ui, reference: str, answers: dict) -> None:
+    """The minutes step of a held meeting: fill the sections, send them to the chair."""
+    open_my_task(ui, reference, "Write the minutes")
+    fill(ui, answers)
+    ui.click("Send to the chair for approval")
+    expect(ui.page.get_by_text("Minutes sent to the chair for approval")).to_be_visible()
+
+
+def approve_minutes(ui: Ui, reference: str) -> None:
+    """The chair's step: approve and issue the minutes."""
+    open_my_task(ui, reference, "Approve the minutes")
+    ui.page.get_by_label("Approve and issue the minutes").check()
+    ui.click("Confirm")
+    expect(ui.page.get_by_text("Minutes issued")).to_be_visible()
+
+
 def tab_to(ui: Ui, selector: str, limit: int = 60) -> None:
     """Press Tab until the element matching `selector` has the focus (keyboard-only use)."""
     for _ in range(limit):

@@ -13,7 +13,7 @@ EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {
                          "Audit trail"],
     Role.SOCIAL_WORKER: CASEWORK, Role.TEAM_MANAGER: CASEWORK + ["Dashboard"],
     Role.SENIOR_MANAGER: ["Home", "Cases", "Dashboard"],
-    Role.AGENCY_PRACTITIONER: ["Home", "Information requests"],
+    Role.AGENCY_PRACTITIONER: ["Home", "Information requests", "Meetings"],
 }
 
 

@@ -3,7 +3,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.cases.builders import open_case, referral_answers, start_meeting_now
-from tests.e2e.steps import complete_step, convene_meeting, record_attendance, record_referral, sign_in, sign_out
+from tests.e2e.steps import (
+    approve_minutes, complete_step, convene_meeting, record_attendance, record_referral, sign_in, sign_out,
+    write_minutes,
+)
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User
 from webapp.cases.models import Case, Child, StepRecord
@@ -15,13 +18,20 @@ from webapp.workflow.versions import deploy_directory
 
 
 def hold_meeting(ui, session, reference, step, minutes):
-    """Convene a meeting step in the browser, let its time come, record attendance and the minutes."""
+    """As sw1: convene a meeting step in the browser, let its time come, record attendance, write the minutes;
+    tm1 approves them; sw1 is signed in again at the end."""
     meeting_url = convene_meeting(ui, reference, step, "2027-01-12", "16:00", "Harrogate Civic Centre")
     session.commit()
     start_meeting_now(session.get(Meeting, int(meeting_url.rsplit("/", 1)[1])))
     session.commit()
     record_attendance(ui, reference)
-    complete_step(ui, reference, "Record the minutes", {"summary": minutes})
+    write_minutes(ui, reference, {"minute_taker": "Demo Social Worker One", "child_views": "Settled and smiling",
+                                  "worries": "Alcohol use at home", "decisions": minutes})
+    sign_out(ui)
+    sign_in(ui, "tm1", DEMO_PASSWORD)
+    approve_minutes(ui, reference)
+    sign_out(ui)
+    sign_in(ui, "sw1", DEMO_PASSWORD)
 
 
 def test_referral_to_closure_with_a_linked_household(ui, committed_db):
@@ -98,7 +108,7 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
     ui.click(reference, role="link")
     expect(page.locator(".govuk-caption-l")).to_contain_text("Closed")
     history = page.locator(".app-history h3").all_inner_texts()
-    meeting_steps = ["Record the minutes", "Record who attended"]
+    meeting_steps = ["Approve the minutes", "Write the minutes", "Record who attended"]
     assert history == ["Record the review's decision", *meeting_steps, "Convene the meeting", *meeting_steps,
                        "Convene the meeting", "Write the child in need plan", "Decide the assessment outcome",
                        "Review the assessment", *meeting_steps, "Convene the multi-agency meeting",

@@ -1,11 +1,12 @@
 """The HTML a child in need plan's PDF is rendered from (templates/pdf/cin_plan.html), from the plan step's record."""
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.agencies.models import Agency
 from webapp.cases.models import Case, StepRecord
+from webapp.documents.rendering import record_html
 from webapp.extensions import db
 
 VISITING = {"weekly": "Every week", "fortnightly": "Every two weeks", "every_four_weeks": "Every four weeks"}
@@ -14,7 +15,7 @@ VISITING = {"weekly": "Every week", "fortnightly": "Every two weeks", "every_fou
 def plan_html(record_id: int) -> str:
     record = db.session.get(StepRecord, record_id)
     case = db.session.get(Case, record.case_id)
-    return render_template(
+    return record_html(
         "pdf/cin_plan.html", record=record, plan=record.answers, case=case,
         agencies={a.id: a.name for a in db.session.scalars(select(Agency))},
         visiting=VISITING.get(record.answers.get("visiting_frequency"), "Not recorded"),

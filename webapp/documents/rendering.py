@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import current_app
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -27,6 +28,12 @@ class StaticOnlyFetcher(URLFetcher):
             if not path.is_relative_to(STATIC_ROOT) or not path.is_file():
                 raise RefusedResource(f"only the app's static files may be read, not {url[:80]}")
         return super().fetch(url, headers)
+
+
+def record_html(template: str, **context) -> str:
+    """A record's HTML from its template in templates/pdf/, autoescaped; straight from the app's Jinja
+    environment, since the worker has no request (and no signed-in person) for the page context."""
+    return current_app.jinja_env.get_template(template).render(**context)
 
 
 def render_pdf(html: str) -> bytes:

@@ -49,14 +49,15 @@ def store_pdf(document: Document, pdf: bytes, now: datetime) -> None:
     document.status, document.rendered_at, document.last_error = "ready", now, None
 
 
-def claim_queued_document(now: datetime) -> int | None:
+def claim_queued_document(now: datetime, skip: set[int] = frozenset()) -> int | None:
     """The oldest queued document (or one a stopped worker left half-done), marked as being rendered by this
-    worker; the caller commits at once, so that the long render holds no lock."""
+    worker; the caller commits at once, so that the long render holds no lock. `skip`: tried this pass."""
     begin_write(db.session)
-    document = db.session.scalar(
-        select(Document).where(or_(Document.status == "queued",
-                                   (Document.status == "rendering") & (Document.claimed_at < now - STALE_CLAIM)))
-        .order_by(Document.id).limit(1).with_for_update(skip_locked=True))
+    query = select(Document).where(or_(Document.status == "queued",
+                                       (Document.status == "rendering") & (Document.claimed_at < now - STALE_CLAIM)))
+    if skip:
+        query = query.where(Document.id.not_in(skip))
+    document = db.session.scalar(query.order_by(Document.id).limit(1).with_for_update(skip_locked=True))
     if document is None:
         return None
     document.status, document.claimed_at = "rendering", now

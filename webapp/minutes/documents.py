@@ -2,8 +2,9 @@
 text typed into the minutes can never become markup, a link or an embedded file."""
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app
 
+from webapp.documents.rendering import record_html
 from webapp.extensions import db
 from webapp.minutes.distribution import recipients
 from webapp.minutes.models import MinutesVersion
@@ -19,7 +20,7 @@ def minutes_html(version_id: int) -> str:
     meeting = version.meeting
     visiting = {o["const"]: o["title"] for o in CONTENT_SCHEMA["properties"]["visiting_frequency"]["oneOf"]}
     chair = next((i.name for i in meeting.current_invitees if i.role == "chair"), None)
-    return render_template(
+    return record_html(
         "pdf/minutes.html", version=version, meeting=meeting, case=meeting.case, content=version.content,
         sections=SECTIONS, chair=chair, visiting=visiting.get(version.content.get("visiting_frequency")),
         distribution=[name for name, _, _ in recipients(version)],
