@@ -68,7 +68,7 @@ def create_admin_command(username: str, full_name: str, email: str, password: st
 @click.option("--once", is_flag=True, help="Run one pass and stop (for scripts and checks).")
 @with_appcontext
 def worker_command(once: bool):
-    """Fire due timers, send queued mail and read calendar replies (IMAP_HOST) until stopped (SIGTERM or Ctrl+C)."""
+    """Fire due timers, send queued mail, read calendar replies (IMAP_HOST) and render PDFs until stopped."""
     import signal
     import threading
 
@@ -78,7 +78,8 @@ def worker_command(once: bool):
     if once:
         result = run_pass(settings.mail, replies=settings.replies if settings.replies.imap_configured else None)
         click.echo(f"{result.timers_fired} timer(s) fired, {result.timers_failed} failed, "
-                   f"{result.mail_attempts} mail attempt(s), {result.replies_read} calendar repl(ies) read.")
+                   f"{result.mail_attempts} mail attempt(s), {result.replies_read} calendar repl(ies) read, "
+                   f"{result.documents_rendered} PDF(s) rendered.")
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

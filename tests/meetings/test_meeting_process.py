@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.cases.builders import complete, convene, issue_minutes, open_case, referral_answers, start_assessment
+from tests.cases.builders import convene, issue_minutes, open_case, referral_answers, start_assessment
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.errors import Conflict, InvalidInput

@@ -91,8 +91,8 @@ def test_hostile_text_is_printed_as_text_and_embeds_nothing(partnership, held):
 
 
 def test_the_fetcher_reads_the_static_folder_and_nothing_else():
-    hostile = f"""<!doctype html><html lang="en-GB"><head><title>t</title>
-      <link rel="stylesheet" href="pdf/record.css"></head><body><p class="case-reference">CIN-9</p>
+    hostile = """<!doctype html><html lang="en-GB"><head><title>t</title>
+      <link rel="stylesheet" href="pdf/record.css"></head><body>
       <img src="file:///etc/passwd"><link rel="attachment" href="file:///etc/hostname">
       <link rel="attachment" href="pdf/../../../pyproject.toml"><img src="http://127.0.0.1:9/x.png">
       <h1>Checked</h1></body></html>"""
