@@ -125,6 +125,8 @@ def _empty_tables() -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            # agencies and users name each other (an agency's safeguarding lead): break the cycle first
+            connection.execute(text("UPDATE agencies SET safeguarding_lead_id = NULL"))
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
 

@@ -31,8 +31,10 @@ DEMO_USERS = {
     "gp1": ("Demo GP", {Role.AGENCY_PRACTITIONER}, False, "gp"),
     "hv1": ("Demo Health Visitor", {Role.AGENCY_PRACTITIONER}, False, "hv"),
     "mw1": ("Demo Midwife", {Role.AGENCY_PRACTITIONER}, False, "mw"),
-    "school1": ("Demo Designated Safeguarding Lead", {Role.AGENCY_PRACTITIONER}, False, "school"),
+    "school1": ("Demo Class Teacher", {Role.AGENCY_PRACTITIONER}, False, "school"),
     "police1": ("Demo Police Officer", {Role.AGENCY_PRACTITIONER}, False, "police"),
+    "school_lead1": ("Demo Designated Safeguarding Lead", {Role.AGENCY_PRACTITIONER}, False, "school"),
+    "chair1": ("Demo Independent Chair", {Role.INDEPENDENT_CHAIR}, False, None),
     "po1": ("Demo Process Owner", {Role.PROCESS_OWNER}, False, None),
     "admin": ("Demo Administrator", {Role.ADMINISTRATOR}, False, None),
 }
@@ -53,6 +55,8 @@ def seed_demo(session) -> bool:
             team=team if in_team else None, agency=agencies[agency_key] if agency_key else None,
             role_rows=[UserRole(role=role.value) for role in sorted(roles)],
         ))
+    session.flush()
+    agencies["school"].safeguarding_lead = session.scalar(select(User).where(User.username == "school_lead1"))
     session.flush()
     return True
 
@@ -77,7 +81,7 @@ def seed_demo_cases(session) -> bool:
         "school_or_nursery": DEMO_AGENCIES["school"][0],
         "household_members": [{"full_name": "Pat Demochild", "relationship": "mother",
                                "has_parental_responsibility": True}],
-        "referrer_name": "Demo Designated Safeguarding Lead", "referrer_agency": DEMO_AGENCIES["school"][0],
+        "referrer_name": "Demo Class Teacher", "referrer_agency": DEMO_AGENCIES["school"][0],
         "referrer_contact": "dsl@school.example.org", "concern_what": "Ava has been arriving hungry and tired.",
         "parental_substance_use": "not_known", "domestic_abuse": "not_known", "parental_conflict": "no",
         "parental_mental_health": "not_known", "child_safe_now": True, "immediate_protection_needed": False,

@@ -12,3 +12,4 @@ from webapp.information_requests.models import InformationRequest  # noqa: F401
 from webapp.meetings.models import CalendarReply, Invitee, Meeting  # noqa: F401
 from webapp.documents.models import Document  # noqa: F401
 from webapp.minutes.models import CaseAction, MinutesVersion  # noqa: F401
+from webapp.escalations.models import Escalation, EscalationEntry, EscalationStage  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from webapp.audit.services import record_event
 from webapp.cases import handlers as cases
 from webapp.cases.models import Stage
+from webapp.escalations import handlers as escalations
 from webapp.information_requests import handlers as requests
 from webapp.meetings import handlers as meetings
 from webapp.meetings.models import MeetingKind
@@ -47,6 +48,9 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
     "finish_meeting": ServiceHandler(meetings.finish_meeting, frozenset({"meeting_outcome", "meeting_held_on"}),
                                      "Tells the calling process how the meeting ended",
                                      properties={"outcome": meetings.OUTCOMES}),
+    "start_escalation_stage": ServiceHandler(escalations.start_escalation_stage, frozenset({"stage_started_on"}),
+                                             "Opens an escalation's stage, names its holders and tells them",
+                                             properties={"stage": escalations.STAGE_NUMBERS}),
     "alert_minutes_late": ServiceHandler(minutes.alert_minutes_late,
                                          description="Tells the chair the minutes are not issued in time"),
 }

@@ -43,3 +43,25 @@ def test_only_administrators_manage_agencies(factory):
         services.save_agency(worker, name="Rogue", kind="other", email=None, origin=NO_ORIGIN)
     with pytest.raises(PermissionDenied):
         services.list_agencies(worker)
+
+
+def test_an_agency_names_one_of_its_own_practitioners_as_safeguarding_lead(client, partnership):
+    from sqlalchemy import select
+
+    from webapp.auth.models import User
+    from webapp.demo import DEMO_PASSWORD
+
+    school = partnership.scalar(select(User).where(User.username == "school1")).agency
+    gp1 = partnership.scalar(select(User).where(User.username == "gp1"))
+    sign_in(client, "admin", DEMO_PASSWORD)
+    page = client.get(f"/admin/agencies/{school.id}")
+    assert "Designated safeguarding lead" in page.text and "Demo Class Teacher" in page.text
+    refused = post_form(client, f"/admin/agencies/{school.id}", {
+        "name": school.name, "kind": school.kind, "email": "", "is_active": "y",
+        "safeguarding_lead_id": str(gp1.id)})
+    assert "There is a problem" in refused.text and "own practitioners" in refused.text
+    teacher = partnership.scalar(select(User).where(User.username == "school1"))
+    post_form(client, f"/admin/agencies/{school.id}", {"name": school.name, "kind": school.kind, "email": "",
+                                                      "is_active": "y", "safeguarding_lead_id": str(teacher.id)})
+    partnership.expire_all()
+    assert partnership.get(Agency, school.id).safeguarding_lead_id == teacher.id

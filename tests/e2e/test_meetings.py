@@ -110,7 +110,7 @@ def test_convene_answer_reschedule_remove_and_cancel(ui, app, tmp_path, partners
     page.goto(meeting_url)
     ui.check_page()
     expect(page.get_by_role("row").filter(has_text="Demo GP")).to_contain_text("Accepted")
-    expect(page.get_by_role("row").filter(has_text="Demo Designated Safeguarding Lead")).to_contain_text(
+    expect(page.get_by_role("row").filter(has_text="Demo Class Teacher")).to_contain_text(
         "Declined: “INSET day; report to follow”")
 
     page.get_by_label("Day", exact=True).fill("15")

@@ -53,7 +53,7 @@ def test_minutes_from_a_held_meeting_to_issued_corrected_and_carried_forward(ui,
               "decisions": "Continue the plan for six more weeks", "dissent": "None",
               "actions-0-action": "Sleep routine visit", "actions-0-owner": "Demo Health Visitor",
               "actions-0-due_on": "2026-12-04", "actions-1-action": "School attendance check",
-              "actions-1-owner": "Demo Designated Safeguarding Lead", "actions-1-due_on": "2026-12-11",
+              "actions-1-owner": "Demo Class Teacher", "actions-1-due_on": "2026-12-11",
               "contingency": "Strategy discussion if a new injury is seen", "visiting_frequency": "fortnightly",
               "next_review_on": "2027-01-12"})
     ui.click("Save as draft")

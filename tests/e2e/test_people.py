@@ -11,9 +11,11 @@ CASEWORK = ["Home", "My tasks", "Cases", "New referral"]
 EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {
     Role.ADMINISTRATOR: ["Home", "Users", "Teams", "Agencies", "Settings", "Mail", "Calendar replies",
                          "Audit trail"],
-    Role.SOCIAL_WORKER: CASEWORK, Role.TEAM_MANAGER: CASEWORK + ["Dashboard"],
-    Role.SENIOR_MANAGER: ["Home", "Cases", "Dashboard"],
-    Role.AGENCY_PRACTITIONER: ["Home", "Information requests", "Meetings"],
+    Role.SOCIAL_WORKER: CASEWORK + ["Escalations"], Role.TEAM_MANAGER: CASEWORK + ["Dashboard", "Escalations"],
+    Role.SENIOR_MANAGER: ["Home", "Cases", "Dashboard", "Escalations"],
+    Role.AGENCY_PRACTITIONER: ["Home", "Information requests", "Meetings", "Make a referral", "Referrals I made",
+                               "Escalations"],
+    Role.INDEPENDENT_CHAIR: ["Home", "Escalations"],
 }
 
 

@@ -71,7 +71,7 @@ def test_the_minutes_pdf_is_archival_tagged_and_holds_the_record(partnership, he
                      "What is working well", "Worries and risks", "Progress against each outcome", "Most nights now",
                      "Decisions", "Contingency plan", "Every two weeks", "14 April 2026", "Distribution list",
                      "Sam Demochild", "Pat Demochild", "Demo Business Support", "Action number 60",
-                     "Sent apologies", "INSET day", "Demo Designated Safeguarding Lead", "Attended"):
+                     "Sent apologies", "INSET day", "Demo Class Teacher", "Attended"):
         assert expected in whole, expected
 
 

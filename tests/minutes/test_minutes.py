@@ -69,9 +69,9 @@ def test_the_chair_sends_back_with_a_reason_then_issues(partnership, held):
     assert steps(partnership, case) == set()  # the meeting process ended: the assessment goes on
     assert (issued.status, issued.approved_by_id) == ("issued", tm1.id)
     attendance = {row["name"]: row for row in issued.attendance}
-    assert attendance["Demo Designated Safeguarding Lead"]["attendance"] == "Sent apologies"
-    assert attendance["Demo Designated Safeguarding Lead"]["note"] == "INSET day"
-    assert attendance["Demo Designated Safeguarding Lead"]["report_received"] is True
+    assert attendance["Demo Class Teacher"]["attendance"] == "Sent apologies"
+    assert attendance["Demo Class Teacher"]["note"] == "INSET day"
+    assert attendance["Demo Class Teacher"]["report_received"] is True
     gp_practice = partnership.get(Agency, user(partnership, "gp1").agency_id)
     assert (attendance["Demo GP"]["organisation"], attendance["Demo GP"]["attendance"]) == (gp_practice.name,
                                                                                              "Attended")

@@ -1,7 +1,7 @@
 """The agency form."""
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from webapp.agencies.models import AGENCY_KIND_LABELS
@@ -18,6 +18,9 @@ class AgencyForm(FlaskForm):
         Optional(), Email("Enter an e-mail address in the correct format, like team@example.org",
                           check_deliverability=False), Length(max=254)],
         description="Optional. A team mailbox for notifications, such as the practice's safeguarding inbox.")
+    safeguarding_lead_id = SelectField(
+        "Designated safeguarding lead", widget=GovSelect(), coerce=str, validate_choice=False,
+        description="Holds the agency's side of an escalation from stage 2. One of its practitioners.")
     is_active = BooleanField("The agency is still working with the partnership", widget=GovCheckboxInput(),
                              default=True)
     submit = SubmitField("Save agency", widget=GovSubmitInput())

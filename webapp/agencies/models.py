@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.columns import UTCDateTime, utc_now
@@ -43,8 +43,12 @@ class Agency(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # The agency's designated safeguarding lead: holds its side of an escalation from stage 2.
+    safeguarding_lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
 
-    members: Mapped[list["User"]] = relationship(back_populates="agency")  # noqa: F821
+    members: Mapped[list["User"]] = relationship(back_populates="agency",  # noqa: F821
+                                                 foreign_keys="User.agency_id")
+    safeguarding_lead: Mapped["User | None"] = relationship(foreign_keys=[safeguarding_lead_id])  # noqa: F821
 
     @property
     def kind_label(self) -> str:

@@ -27,7 +27,7 @@ def get_agency(actor, agency_id: int | None) -> Agency | None:
 
 
 def save_agency(actor, *, name: str, kind: str, email: str | None, is_active: bool = True,
-                agency_id: int | None = None, origin: Origin) -> Agency:
+                agency_id: int | None = None, origin: Origin, safeguarding_lead_id: int | None = None) -> Agency:
     """Create an agency, or change one when agency_id is given."""
     require_administrator(actor)
     name = " ".join(name.split())
@@ -40,9 +40,12 @@ def save_agency(actor, *, name: str, kind: str, email: str | None, is_active: bo
             errors["name"] = "An agency with that name exists already"
     if kind not in {k.value for k in AgencyKind}:
         errors["kind"] = "Select the kind of agency"
+    agency = Agency() if agency_id is None else get_agency(actor, agency_id)
+    if safeguarding_lead_id is not None and safeguarding_lead_id not in {u.id for u in agency.members if u.is_active}:
+        errors["safeguarding_lead_id"] = "Choose one of the agency's own practitioners"
     if errors:
         raise InvalidInput("The agency was not saved", errors)
-    agency = Agency() if agency_id is None else get_agency(actor, agency_id)
+    agency.safeguarding_lead_id = safeguarding_lead_id
     agency.name, agency.kind, agency.email, agency.is_active = name, kind, (email or "").strip().lower() or None, is_active
     db.session.add(agency)
     db.session.flush()

@@ -1,5 +1,5 @@
 """Administrator pages for partner agencies."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.agencies.forms import AgencyForm
@@ -22,9 +22,14 @@ def list_agencies_page():
 def edit_agency(agency_id: int | None):
     agency = get_agency(current_user, agency_id)
     form = AgencyForm(obj=agency)
+    form.safeguarding_lead_id.choices = [("", "None named")] + [
+        (str(u.id), u.full_name) for u in (agency.members if agency else []) if u.is_active]
+    if request.method == "GET" and agency is not None:
+        form.safeguarding_lead_id.data = str(agency.safeguarding_lead_id or "")
     saved = form.validate_on_submit() and submit(form, lambda: save_agency(
         current_user, name=form.name.data, kind=form.kind.data, email=form.email.data,
-        is_active=form.is_active.data, agency_id=agency_id, origin=request_origin()))
+        is_active=form.is_active.data, agency_id=agency_id, origin=request_origin(),
+        safeguarding_lead_id=int(form.safeguarding_lead_id.data) if form.safeguarding_lead_id.data else None))
     if saved:
         flash(f"{saved.name} saved", "success")
         return redirect(url_for("agencies.list_agencies_page"))

@@ -42,7 +42,7 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     team: Mapped[Team | None] = relationship(back_populates="members")
-    agency: Mapped["Agency | None"] = relationship(back_populates="members")  # noqa: F821
+    agency: Mapped["Agency | None"] = relationship(back_populates="members", foreign_keys=[agency_id])  # noqa: F821
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", order_by="UserRole.role", lazy="selectin"
     )

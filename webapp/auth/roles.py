@@ -9,6 +9,7 @@ class Role(str, enum.Enum):
     AGENCY_PRACTITIONER = "agency_practitioner"
     PROCESS_OWNER = "process_owner"
     ADMINISTRATOR = "administrator"
+    INDEPENDENT_CHAIR = "independent_chair"  # the safeguarding partnership's, for escalations at stage 4
 
     @property
     def label(self) -> str:
@@ -22,6 +23,7 @@ ROLE_LABELS = {
     Role.AGENCY_PRACTITIONER: "Agency practitioner",
     Role.PROCESS_OWNER: "Process owner",
     Role.ADMINISTRATOR: "Administrator",
+    Role.INDEPENDENT_CHAIR: "Independent chair",
 }
 
 # Roles that work on a team's cases; they need a team and never mix with an agency role.

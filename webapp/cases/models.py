@@ -91,10 +91,12 @@ class Case(db.Model):
     workflow_instance_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_instances.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An agency practitioner who made the referral online follows it ("Referrals I made") and may challenge it.
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     child: Mapped[Child] = relationship(back_populates="cases")
     team: Mapped["Team"] = relationship()  # noqa: F821
-    allocated_worker: Mapped["User | None"] = relationship()  # noqa: F821
+    allocated_worker: Mapped["User | None"] = relationship(foreign_keys=[allocated_worker_id])  # noqa: F821
     agencies: Mapped[list[CaseAgency]] = relationship(order_by="CaseAgency.id")
 
     @property

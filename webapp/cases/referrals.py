@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 
 from webapp.audit.services import Origin, record_event
+from webapp.auth.models import Team
 from webapp.auth.roles import Role
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.models import Case, CaseAgency, Child, Household, HouseholdMember, StepDraft
@@ -40,9 +41,20 @@ def referral_form(actor) -> dict:
     return runtime.process_form(PROCESS, REFERRAL_FORM)
 
 
+def require_agency_referrer(actor) -> None:
+    if not actor.has_role(Role.AGENCY_PRACTITIONER) or actor.agency_id is None:
+        raise PermissionDenied("Online referrals are made by practitioners of a partner agency.")
+
+
+def agency_referral_form(actor) -> dict:
+    """The same referral form, for an agency practitioner referring online."""
+    require_agency_referrer(actor)
+    return runtime.process_form(PROCESS, REFERRAL_FORM)
+
+
 def check_referral(actor, answers: dict) -> dict:
     """The answers checked against the form and the service's choices; InvalidInput with every problem."""
-    schema = referral_form(actor)
+    schema = agency_referral_form(actor) if actor.has_role(Role.AGENCY_PRACTITIONER) else referral_form(actor)
     errors = check_choices(schema, answers, choice_provider(actor.team_id))
     try:
         answers = validate_submission(form_validator(schema), answers)
@@ -86,8 +98,28 @@ def find_household_matches(actor, answers: dict, *, origin: Origin) -> list[Hous
 
 def create_referral(actor, answers: dict, household_id: int | None, *, origin: Origin,
                     now: datetime) -> Case:
-    """Open the case (child, household, agencies involved), start Section 17 and record the referral step."""
+    """Open the case (child, household, agencies involved) for the actor's team, start Section 17 and record
+    the referral step."""
+    require_referrer(actor)
+    return _open_case(actor, check_referral(actor, answers), household_id, actor.team_id, origin=origin, now=now)
+
+
+def create_agency_referral(actor, answers: dict, *, origin: Origin, now: datetime) -> Case:
+    """An agency practitioner's online referral: the case opens for the front-door team (the partnership's
+    first team) in a household of its own (the team links known households at its decision, since the
+    referrer may not see other families), and goes to the team's referral decision."""
+    require_agency_referrer(actor)
     answers = check_referral(actor, answers)
+    team = db.session.scalar(select(Team).order_by(Team.id).limit(1))
+    if team is None:
+        raise PermissionDenied("No team receives referrals yet; call the front door instead.")
+    case = _open_case(actor, answers, None, team.id, origin=origin, now=now)
+    case.referred_by_id = actor.id
+    return case
+
+
+def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, origin: Origin,
+               now: datetime) -> Case:
     household = _household(answers, household_id)
     child = Child(household=household, given_names=answers["child_given_names"].strip(),
                   family_name=answers["child_family_name"].strip(), gender=answers.get("child_gender", ""),
@@ -100,7 +132,7 @@ def create_referral(actor, answers: dict, household_id: int | None, *, origin: O
                 full_name=member["full_name"].strip(), relationship_to_child=member["relationship"].strip(),
                 has_parental_responsibility=member.get("has_parental_responsibility", False),
                 is_regular_visitor=member.get("regular_visitor", False), email=member.get("email")))
-    case = Case(child=child, team_id=actor.team_id, opened_at=now)
+    case = Case(child=child, team_id=team_id, opened_at=now)
     db.session.add(case)
     db.session.flush()
     for agency_id in {answers.get("gp_practice_id"), *answers.get("agencies_involved", [])} - {None}:
@@ -151,3 +183,29 @@ def discard_referral_draft(actor) -> None:
     draft = referral_draft(actor)
     if draft is not None:
         db.session.delete(draft)
+
+
+@dataclass
+class ReferralMade:
+    case: Case
+    status: str
+    outcome: str | None
+
+
+def referrals_made(actor, *, origin: Origin) -> list[ReferralMade]:
+    """An agency practitioner's own online referrals: the status and the decision only, nothing else of the case."""
+    require_agency_referrer(actor)
+    from webapp.cases.models import StepRecord
+
+    record_event("referral.own_listed", actor=actor, origin=origin)
+    made = []
+    for case in db.session.scalars(select(Case).where(Case.referred_by_id == actor.id).order_by(Case.opened_at.desc())):
+        decision = db.session.scalar(select(StepRecord).where(StepRecord.case_id == case.id,
+                                                            StepRecord.bpmn_id == "referral_decision").limit(1))
+        outcome = None
+        if decision is not None:
+            options = runtime.step_form(case.workflow_instance_id, "referral_decision")["properties"]["decision"]["oneOf"]
+            outcome = {o["const"]: o["title"] for o in options}.get(decision.answers.get("decision"))
+        status = "Closed" if case.closed_at else ("Waiting for the team's decision" if decision is None else "Decided")
+        made.append(ReferralMade(case, status, outcome))
+    return made

@@ -15,6 +15,7 @@ from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
 from webapp.documents.services import plan_documents
+from webapp.escalations.services import on_case as escalations_on_case
 from webapp.information_requests.services import requests_on_case
 from webapp.meetings.services import meetings_on_case
 from webapp.minutes.services import case_actions
@@ -56,6 +57,7 @@ class CaseView:
     meetings: list
     actions: list  # tracked actions from issued minutes
     plan_documents: list  # the PDF of each plan written
+    escalations: list  # professional challenges about this case, with their agreed outcomes
     today: date
 
 
@@ -77,7 +79,8 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
                     requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
                     or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id),
-                    case_actions(case.id), plan_documents(case.id), utc_now().astimezone(LONDON).date())
+                    case_actions(case.id), plan_documents(case.id), escalations_on_case(case.id),
+                    utc_now().astimezone(LONDON).date())
 
 
 def reallocation_choices(actor, case_id: int, *, origin: Origin | None = None) -> tuple[Case, list[tuple[str, str]]]:

@@ -91,6 +91,40 @@ def new_referral():
                       actor.team_id, draft=None)
 
 
+@blueprint.route("/referrals/agency/new", methods=["GET", "POST"])
+@login_required
+def agency_referral():
+    """A partner agency's practitioner refers online; the case goes to the team's referral decision."""
+    actor = _actor()
+    schema = referrals.agency_referral_form(actor)
+    if request.method == "GET":
+        return _form_page("cases/agency_referral.html", schema, {"referrer_name": actor.full_name,
+                                                                 "referrer_agency": actor.agency.name,
+                                                                 "referrer_contact": actor.email}, {}, {}, None)
+    action, answers, errors, rows_shown = read_form(schema, request.form)
+    if action == "submit" and not errors:
+        try:
+            case = referrals.create_agency_referral(actor, answers, origin=request_origin(), now=utc_now())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+        else:
+            db.session.commit()
+            flash(f"Referral made: case {case.reference}. Children's social care will decide within one working day.",
+                  "success")
+            return redirect(url_for("cases.my_referrals"))
+    return _form_page("cases/agency_referral.html", schema, answers, errors if action == "submit" else {},
+                      rows_shown, None)
+
+
+@blueprint.route("/referrals/mine")
+@login_required
+def my_referrals():
+    made = referrals.referrals_made(_actor(), origin=request_origin())
+    db.session.commit()  # the look is audited
+    return render_template("cases/my_referrals.html", made=made)
+
+
 @blueprint.route("/referrals/new/household", methods=["GET", "POST"])
 @login_required
 def referral_household():

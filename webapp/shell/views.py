@@ -26,9 +26,11 @@ HOME_SECTIONS = {
     Role.SOCIAL_WORKER: ("Your cases and tasks", "Cases allocated to you and the steps waiting for you."),
     Role.TEAM_MANAGER: ("Your team", "Referral decisions, reviews and rationales waiting for your sign-off."),
     Role.SENIOR_MANAGER: ("Oversight", "Overdue work across teams and escalations at stage 3."),
-    Role.AGENCY_PRACTITIONER: ("Requests to your agency", "Information requests, meeting invitations and minutes."),
+    Role.AGENCY_PRACTITIONER: ("Requests to your agency", "Information requests, meeting invitations and minutes, "
+                                                          "referrals you made and escalations."),
     Role.PROCESS_OWNER: ("Processes", "The BPMN processes and forms you look after."),
     Role.ADMINISTRATOR: ("Administration", "People, teams, agencies and the audit trail."),
+    Role.INDEPENDENT_CHAIR: ("The partnership", "Escalations at stage 4, and the partnership's escalation report."),
 }
 
 

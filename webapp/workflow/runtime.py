@@ -117,8 +117,9 @@ def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: dat
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
         raise explain_missing_task(task_id)
     meta = loaded.task_meta(task)
-    if meta.get("role") and not actor.has_role(Role(meta["role"])):
-        raise PermissionDenied(f"This step is for a {Role(meta['role']).label.lower()}.")
+    roles = [Role(role) for role in meta.get("roles") or ([meta["role"]] if meta.get("role") else [])]
+    if roles and not actor.has_role(*roles):
+        raise PermissionDenied(f"This step is for a {' or '.join(role.label.lower() for role in roles)}.")
     validator = loaded.version.form_validator(meta.get("form_key"))
     answers = validate_submission(validator, data)
     task.data.update({name: answers[name] for name in workflow_fields(validator.schema) if name in answers})

@@ -204,16 +204,21 @@ class BundleValidator:
         elif form_key not in self.bundle.forms:
             self.problems.append(_problem(file, el, f"the form key {form_key!r} has no form (forms/{form_key}.json)"))
         groups = el.get(f"{CAMUNDA}candidateGroups")
-        role_text = groups if groups else (lanes[bpmn_id].get("name") if bpmn_id in lanes else None)
-        role = role_from_text(role_text)
-        if role_text is None:
+        # candidateGroups may list several roles, comma-separated (Camunda's form): anyone holding one may do it.
+        role_texts = [g.strip() for g in groups.split(",")] if groups else \
+            [lanes[bpmn_id].get("name")] if bpmn_id in lanes else []
+        roles = [role_from_text(text) for text in role_texts]
+        role = roles[0] if roles else None
+        if not role_texts:
             self.problems.append(_problem(file, el, "the user task is in no lane and names no candidate group, "
                                                     "so nobody could do it"))
-        elif role is None:
-            self.problems.append(_problem(file, el, f"{role_text!r} is not a role of this service"))
+        for text, found in zip(role_texts, roles):
+            if found is None:
+                self.problems.append(_problem(file, el, f"{text!r} is not a role of this service"))
         # SpiffWorkflow names a task's spec after its process, or its embedded subprocess when inside one.
         process = el.xpath("ancestor::*[self::bpmn:process or self::bpmn:subProcess][1]", namespaces=NSMAP)[0].get("id")
-        self.task_meta[f"{process}:{bpmn_id}"] = {"role": role.value if role else None, "form_key": form_key}
+        self.task_meta[f"{process}:{bpmn_id}"] = {"role": role.value if role else None, "form_key": form_key,
+                                                  "roles": [r.value for r in roles if r is not None]}
 
     def _check_service_task(self, file, el) -> None:
         for attribute in ("class", "expression", "delegateExpression"):

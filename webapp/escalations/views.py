@@ -1,0 +1,150 @@
+"""Escalation pages: raise one (stopping first if the child is at immediate risk), the shared record with each
+stage's forms, the list, and the managers' and partnership's report with its CSV."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.columns import LONDON, utc_now
+from webapp.errors import InvalidInput
+from webapp.escalations import reports, services
+from webapp.escalations.models import CATEGORIES, STAGE_OUTCOMES
+from webapp.extensions import db
+from webapp.shell.security import request_origin
+
+blueprint = Blueprint("escalations", __name__, url_prefix="/escalations")
+ACTION_ROWS = 3
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@login_required
+def raise_page():
+    actor, form, errors = _actor(), request.form, {}
+    if request.method == "POST":
+        challenge = services.Challenge(form.get("immediate_risk", ""), form.get("about", ""), form.get("category", ""),
+                                       form.get("description", ""), form.get("risk_now", ""),
+                                       form.get("outcome_sought", ""))
+        try:
+            escalation = services.raise_escalation(actor, challenge, origin=request_origin(), now=utc_now())
+        except services.ImmediateRisk:
+            db.session.rollback()
+            return render_template("escalations/stop.html")
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+        else:
+            db.session.commit()
+            flash("Escalation raised at stage 1: both holders have been told", "success")
+            return redirect(url_for("escalations.record", escalation_id=escalation.id))
+    return render_template("escalations/new.html", options=services.challengeable(actor), categories=CATEGORIES,
+                           errors=errors, form=form), (400 if errors else 200)
+
+
+@blueprint.route("/")
+@login_required
+def index():
+    actor = _actor()
+    mine = services.my_escalations(actor)
+    overview = reports.open_escalations(actor, utc_now()) if actor.has_role(*reports.OVERSIGHT_ROLES) else None
+    return render_template("escalations/index.html", mine=mine, overview=overview,
+                           may_raise=bool(services.challengeable(actor)), now=utc_now())
+
+
+@blueprint.route("/<int:escalation_id>")
+@login_required
+def record(escalation_id: int, errors=None, status=200):
+    actor = _actor()
+    escalation = services.get_escalation(actor, escalation_id, origin=request_origin())
+    db.session.commit()  # the look is audited
+    stage = escalation.current_stage
+    return render_template("escalations/record.html", escalation=escalation, stage=stage, errors=errors or {},
+                           form=request.form, outcomes=STAGE_OUTCOMES, rows=range(ACTION_ROWS),
+                           holds=stage is not None and actor.id in {stage.raiser_holder_id, stage.responder_holder_id},
+                           raiser_side=stage is not None and actor.id == stage.raiser_holder_id), status
+
+
+def _act(escalation_id: int, do, done: str):
+    try:
+        do()
+    except InvalidInput as invalid:
+        db.session.rollback()
+        return record(escalation_id, errors=invalid.field_errors, status=400)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("escalations.record", escalation_id=escalation_id))
+
+
+@blueprint.route("/<int:escalation_id>/entries", methods=["POST"])
+@login_required
+def add_entry(escalation_id: int):
+    rows = [{"action": request.form.get(f"actions-{i}-action", ""), "owner": request.form.get(f"actions-{i}-owner", ""),
+             "due_on": _date(request.form, f"actions-{i}-due_on")} for i in range(ACTION_ROWS)]
+    return _act(escalation_id, lambda: services.add_entry(_actor(), escalation_id, request.form.get("discussion", ""),
+                                                          rows, origin=request_origin(), now=utc_now()),
+                "Recorded: both sides see it on this page")
+
+
+@blueprint.route("/<int:escalation_id>/resolve", methods=["POST"])
+@login_required
+def resolve(escalation_id: int):
+    return _act(escalation_id, lambda: services.resolve(_actor(), escalation_id, request.form.get("statement", ""),
+                                                        origin=request_origin(), now=utc_now()),
+                "Resolved: the outcome statement is on the case record and every party has been told")
+
+
+@blueprint.route("/<int:escalation_id>/not-resolved", methods=["POST"])
+@login_required
+def not_resolved(escalation_id: int):
+    return _act(escalation_id, lambda: services.not_resolved(_actor(), escalation_id, request.form.get("reason", ""),
+                                                             origin=request_origin(), now=utc_now()),
+                "Taken to the next stage: its holders have been told")
+
+
+def _date(form, prefix: str) -> str:
+    parts = [form.get(f"{prefix}-{part}", "").strip() for part in ("year", "month", "day")]
+    if not any(parts):
+        return ""
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
+    except ValueError:
+        return "invalid"
+
+
+def _range() -> tuple[date, date]:
+    today = utc_now().astimezone(LONDON).date()
+    try:
+        start = date.fromisoformat(request.args.get("from", ""))
+    except ValueError:
+        start = today - timedelta(days=365)
+    try:
+        end = date.fromisoformat(request.args.get("to", ""))
+    except ValueError:
+        end = today
+    return (start, end) if start <= end else (end, start)
+
+
+@blueprint.route("/report")
+@login_required
+def report():
+    start, end = _range()
+    found = reports.partnership_report(_actor(), start, end, origin=request_origin())
+    db.session.commit()  # the look is audited
+    return render_template("escalations/report.html", report=found)
+
+
+@blueprint.route("/report.csv")
+@login_required
+def report_csv():
+    start, end = _range()
+    found = reports.partnership_report(_actor(), start, end, origin=request_origin())
+    db.session.commit()
+    return reports.report_csv(found), 200, {
+        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="escalations-{start}-to-{end}.csv"'}
+
