@@ -9,14 +9,19 @@ import pytest
 from sqlalchemy import select
 
 from tests.cases.builders import complete, open_case, referral_answers
+from tests.meetings.test_links import convened_meeting
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.cases import referrals
+from webapp.cases.access import get_visible_case
+from webapp.cases.models import CaseAgency
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.escalations import reports, services
 from webapp.escalations.models import Escalation
 from webapp.mail.models import OutboxMessage
+from webapp.meetings.models import Invitee
 from webapp.worker import fire_due_timers
+from webapp.workflow.models import WorkflowInstance
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -130,8 +135,6 @@ def test_stages_move_up_at_their_deadline_or_when_not_satisfied_and_the_chair_de
         OutboxMessage.subject == f"Escalation resolved: case {case.reference}"))}
     assert told == {f"{name}@example.org" for name in ("school1", "sw1", "school_lead1", "tm1", "sm1", "chair1")}
     assert escalation.status == "resolved"
-    from webapp.workflow.models import WorkflowInstance
-
     assert session.get(WorkflowInstance, escalation.workflow_instance_id).is_completed
 
 
@@ -143,6 +146,8 @@ def test_the_raising_agency_sees_its_escalation_and_nobody_else_outside_the_case
                        origin=NO_ORIGIN, now=now())
     for name in ("school1", "school_lead1", "sw1", "sw2", "tm1", "sm1", "chair1"):
         assert services.get_escalation(user(partnership, name), escalation.id).id == escalation.id
+    with pytest.raises(NotFound):  # the raising agency sees its escalation, not the rest of the case
+        get_visible_case(school1, case.id)
     for name in ("gp1", "hv1", "police1"):
         with pytest.raises(NotFound):
             services.get_escalation(user(partnership, name), escalation.id)
@@ -186,3 +191,18 @@ def test_the_partnership_report_counts_what_was_created(app, partnership, clock)
                                    origin=NO_ORIGIN)
     overview = reports.open_escalations(user(partnership, "chair1"), now())
     assert {e.id for e, _, _ in overview} == {second.id, third.id}  # the resolved one is not open
+
+
+def test_a_meeting_or_an_information_request_of_the_agency_can_be_challenged(app, partnership, clock):
+    meeting = convened_meeting(partnership)
+    gp1 = user(partnership, "gp1")
+    partnership.add(CaseAgency(case_id=meeting.case_id, agency_id=gp1.agency_id, added_at=now()))
+    meeting.invitees.append(Invitee(name=gp1.full_name, email=gp1.email, kind="agency", user_id=gp1.id,
+                                    agency_id=gp1.agency_id))
+    partnership.flush()
+    keys = {option.key for option in services.challengeable(gp1)}
+    assert f"meeting-{meeting.id}" in keys
+    raised = services.raise_escalation(gp1, challenge(meeting.case, "meeting", about=f"meeting-{meeting.id}"),
+                                       origin=NO_ORIGIN, now=now())
+    assert raised.agency_id == gp1.agency_id and raised.about.startswith("Multi-agency meeting on")
+    assert f"meeting-{meeting.id}" not in {o.key for o in services.challengeable(user(partnership, "hv1"))}
