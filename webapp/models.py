@@ -13,3 +13,4 @@ from webapp.meetings.models import CalendarReply, Invitee, Meeting  # noqa: F401
 from webapp.documents.models import Document  # noqa: F401
 from webapp.minutes.models import CaseAction, MinutesVersion  # noqa: F401
 from webapp.escalations.models import Escalation, EscalationEntry, EscalationStage  # noqa: F401
+from webapp.processes.models import ProcessDraft  # noqa: F401

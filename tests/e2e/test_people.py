@@ -9,8 +9,9 @@ from webapp.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
 CASEWORK = ["Home", "My tasks", "Cases", "New referral"]
 EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {
-    Role.ADMINISTRATOR: ["Home", "Users", "Teams", "Agencies", "Settings", "Mail", "Calendar replies",
+    Role.ADMINISTRATOR: ["Home", "Processes", "Users", "Teams", "Agencies", "Settings", "Mail", "Calendar replies",
                          "Audit trail"],
+    Role.PROCESS_OWNER: ["Home", "Processes"],
     Role.SOCIAL_WORKER: CASEWORK + ["Escalations"], Role.TEAM_MANAGER: CASEWORK + ["Dashboard", "Escalations"],
     Role.SENIOR_MANAGER: ["Home", "Cases", "Dashboard", "Escalations"],
     Role.AGENCY_PRACTITIONER: ["Home", "Information requests", "Meetings", "Make a referral", "Referrals I made",

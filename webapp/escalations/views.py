@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput
 from webapp.escalations import reports, services
-from webapp.escalations.models import CATEGORIES, STAGE_OUTCOMES
+from webapp.escalations.models import CATEGORIES
 from webapp.extensions import db
 from webapp.shell.security import request_origin
 
@@ -64,7 +64,7 @@ def record(escalation_id: int, errors=None, status=200):
     db.session.commit()  # the look is audited
     stage = escalation.current_stage
     return render_template("escalations/record.html", escalation=escalation, stage=stage, errors=errors or {},
-                           form=request.form, outcomes=STAGE_OUTCOMES, rows=range(ACTION_ROWS),
+                           form=request.form, rows=range(ACTION_ROWS),
                            holds=stage is not None and actor.id in {stage.raiser_holder_id, stage.responder_holder_id},
                            raiser_side=stage is not None and actor.id == stage.raiser_holder_id), status
 

@@ -35,6 +35,7 @@ NAVIGATION = (
     NavItem("Referrals I made", "cases.my_referrals", "cases.my_referrals", frozenset({Role.AGENCY_PRACTITIONER})),
     NavItem("Escalations", "escalations.index", "escalations.",
             _CASEWORK | {Role.SENIOR_MANAGER, Role.AGENCY_PRACTITIONER, Role.INDEPENDENT_CHAIR}),
+    NavItem("Processes", "processes.index", "processes.", frozenset({Role.PROCESS_OWNER, Role.ADMINISTRATOR})),
     NavItem("Users", "auth_admin.users", "auth_admin.user", _ADMIN),
     NavItem("Teams", "auth_admin.teams", "auth_admin.team", _ADMIN),
     NavItem("Agencies", "agencies.list_agencies_page", "agencies.", _ADMIN),

@@ -1,0 +1,143 @@
+"""Process owners change a process as a draft and deploy it as a new version: validation on save, the changes
+against the running version, new cases on the new version while running ones stay on theirs; hostile or broken
+files refused with nothing stored; only process owners and administrators."""
+import io
+import json
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.cases.builders import open_case, referral_answers
+from tests.helpers import post_form, sign_in
+from webapp.audit.models import AuditEvent
+from webapp.audit.services import NO_ORIGIN
+from webapp.auth.models import User
+from webapp.cases.models import Case
+from webapp.demo import DEMO_PASSWORD
+from webapp.errors import InvalidInput, PermissionDenied
+from webapp.processes import services
+from webapp.processes.models import ProcessDraft
+from webapp.workflow.models import OpenTask, WorkflowInstance
+from webapp.workflow.versions import current_version
+
+SCREENING = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Screen the referral",
+             "type": "object", "x-workflow-data": [], "required": ["screened"],
+             "properties": {"screened": {"type": "boolean", "title": "Screened against the threshold document"}}}
+
+
+def user(session, name) -> User:
+    return session.scalar(select(User).where(User.username == name))
+
+
+def with_screening_step(diagrams: dict) -> dict:
+    """section17 with a new team-manager step before the referral decision, and a gateway condition changed."""
+    text = diagrams["section17.bpmn"]
+    text = text.replace('<bpmn:sequenceFlow id="f_decide" sourceRef="record_referral" targetRef="referral_decision"/>',
+                        '<bpmn:userTask id="screen_referral" name="Screen the referral" camunda:formKey="referral_screening" '
+                        'camunda:candidateGroups="team_manager"/>'
+                        '<bpmn:sequenceFlow id="f_screen" sourceRef="record_referral" targetRef="screen_referral"/>'
+                        '<bpmn:sequenceFlow id="f_decide" sourceRef="screen_referral" targetRef="referral_decision"/>')
+    text = text.replace("outcome == 'cin_plan'</bpmn:conditionExpression>",
+                        "outcome in ['cin_plan']</bpmn:conditionExpression>")
+    return {**diagrams, "section17.bpmn": text}
+
+
+def forms_text(forms: dict) -> dict[str, str]:
+    return {key: json.dumps(schema) for key, schema in forms.items()}
+
+
+def open_steps(session, case) -> set[str]:
+    return {t.bpmn_id for t in session.scalars(select(OpenTask).where(OpenTask.subject_id == case.id))}
+
+
+def test_a_process_owner_deploys_a_new_version_and_running_cases_stay_on_theirs(app, partnership, clock):
+    session = partnership
+    po1, sw1 = user(session, "po1"), user(session, "sw1")
+    running = open_case(sw1, referral_answers())
+    first = current_version("section17")
+    draft, version = services.editing(po1, "section17")
+    assert draft is None
+    diagrams = with_screening_step(version.diagrams)
+    forms = forms_text({**version.forms, "referral_screening": SCREENING})
+    draft, problems = services.save_draft(po1, "section17", diagrams, forms, origin=NO_ORIGIN, now=running.opened_at)
+    assert problems == []
+    changes = services.changes(draft, version)
+    assert changes.steps_added == ["Screen the referral (userTask)", "f_screen (sequenceFlow)"]
+    assert "f_decide (sequenceFlow)" in changes.steps_changed  # now from the new step
+    assert "Child in need plan (sequenceFlow)" in changes.steps_changed  # the gateway condition
+    assert changes.forms_added == ["referral_screening"] and changes.steps_removed == []
+
+    deployed = services.deploy(po1, "section17", origin=NO_ORIGIN)
+    assert deployed.id != first.id and current_version("section17").id == deployed.id
+    assert session.scalar(select(func.count(ProcessDraft.id))) == 0
+    new = open_case(sw1, referral_answers(given="Nia", family="Democase"))
+    assert open_steps(session, new) == {"screen_referral"}
+    assert open_steps(session, running) == {"referral_decision"}  # still on version 1
+    assert session.get(WorkflowInstance, running.workflow_instance_id).version_id == first.id
+    assert session.get(WorkflowInstance, new.workflow_instance_id).version_id == deployed.id
+    actions = {e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.actor_id == po1.id))}
+    assert {"process.draft_saved", "process.deployed", "workflow.deployed"} <= actions
+
+
+def test_validation_problems_are_reported_per_element_and_block_the_deploy(app, partnership):
+    po1 = user(partnership, "po1")
+    _, version = services.editing(po1, "section17")
+    broken = version.diagrams["section17.bpmn"].replace('camunda:formKey="referral_decision"',
+                                                        'camunda:formKey="no_such_form"')
+    draft, problems = services.save_draft(po1, "section17", {**version.diagrams, "section17.bpmn": broken},
+                                          forms_text(version.forms), origin=NO_ORIGIN, now=version.deployed_at)
+    assert ("referral_decision", True) in [(p.element_id, "no_such_form" in p.message) for p in problems]
+    assert {p.element_id for p in problems} >= {"to_strategy_at_referral"}  # its fields are unknown now, too
+    with pytest.raises(InvalidInput):
+        services.deploy(po1, "section17", origin=NO_ORIGIN)
+    assert current_version("section17").id == version.id
+
+
+HOSTILE = {
+    "external entity": '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>',
+    "entity expansion": '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><d>&b;</d>',
+    "oversized": "<d>" + "x" * (3 * 1024 * 1024) + "</d>",
+    "malformed": "<bpmn:definitions><bpmn:process>",
+}
+
+
+@pytest.mark.parametrize("attack", HOSTILE)
+def test_hostile_and_broken_files_are_refused_with_nothing_stored(app, partnership, attack):
+    po1 = user(partnership, "po1")
+    _, version = services.editing(po1, "section17")
+    with pytest.raises(InvalidInput) as refused:
+        services.save_draft(po1, "section17", {**version.diagrams, "section17.bpmn": HOSTILE[attack]},
+                            forms_text(version.forms), origin=NO_ORIGIN, now=version.deployed_at)
+    assert "section17.bpmn" in refused.value.field_errors["diagram:section17.bpmn"]
+    assert partnership.scalar(select(func.count(ProcessDraft.id))) == 0
+    with pytest.raises(InvalidInput):
+        services.save_draft(po1, "section17", version.diagrams, {**forms_text(version.forms), "referral": "{not json"},
+                            origin=NO_ORIGIN, now=version.deployed_at)
+
+
+def test_only_process_owners_and_administrators_edit_deploy_or_export(app, partnership, client):
+    for name in ("sw1", "tm1", "sm1", "gp1", "chair1"):
+        with pytest.raises(PermissionDenied):
+            services.editing(user(partnership, name), "section17")
+        with pytest.raises(PermissionDenied):
+            services.deploy(user(partnership, name), "section17", origin=NO_ORIGIN)
+    sign_in(client, "tm1", DEMO_PASSWORD)
+    assert client.get("/processes/section17").status_code == 403
+    client.post("/sign-out", data={})
+    with client.session_transaction() as session:
+        session.clear()
+    sign_in(client, "po1", DEMO_PASSWORD)
+    page = client.get("/processes/section17")
+    assert page.status_code == 200 and "Diagram section17.bpmn" in page.text
+    saved = post_form(client, "/processes/section17", {
+        "action": "save", **{f"diagram:{k}": v for k, v in with_screening_step(
+            current_version("section17").diagrams).items()},
+        **{f"form:{k}": v for k, v in forms_text({**current_version("section17").forms,
+                                                 "referral_screening": SCREENING}).items()}})
+    assert saved.status_code == 302
+    page = client.get("/processes/section17")
+    assert "Screen the referral (userTask)" in page.text and "Deploy as a new version" in page.text
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/processes/section17/export.zip").data))
+    assert {"section17.bpmn", "multi_agency_meeting.bpmn", "forms/referral.json"} <= set(archive.namelist())
+    assert partnership.scalar(select(func.count(Case.id))) == 0

@@ -1,0 +1,80 @@
+"""Process pages for process owners and administrators: the processes, a process's draft (its diagrams and forms
+as text, with a diagram file upload), validation problems, the changes against the running version, deploy and
+export."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.columns import utc_now
+from webapp.errors import InvalidInput
+from webapp.extensions import db
+from webapp.processes import services
+from webapp.shell.security import request_origin
+
+blueprint = Blueprint("processes", __name__, url_prefix="/processes")
+
+
+@blueprint.route("/")
+@login_required
+def index():
+    return render_template("processes/index.html", rows=services.processes(current_user))
+
+
+def _posted_files() -> tuple[dict[str, str], dict[str, str]]:
+    diagrams = {key.removeprefix("diagram:"): value.replace("\r\n", "\n")
+                for key, value in request.form.items() if key.startswith("diagram:")}
+    forms = {key.removeprefix("form:"): value for key, value in request.form.items() if key.startswith("form:")}
+    new_key = request.form.get("new_form_key", "").strip()
+    if new_key:
+        forms[new_key] = request.form.get("new_form", "")
+    upload = request.files.get("upload")
+    if upload is not None and upload.filename:
+        diagrams[upload.filename.rsplit("/", 1)[-1]] = upload.read(services.MAX_DIAGRAM_BYTES + 1).decode(
+            "utf-8", errors="replace")
+    return diagrams, forms
+
+
+@blueprint.route("/<process_id>", methods=["GET", "POST"])
+@login_required
+def edit(process_id: str):
+    draft, version = services.editing(current_user, process_id)
+    errors, problems = {}, services.problems_of(draft) if draft else []
+    if request.method == "POST":
+        action = request.form.get("action", "save")
+        try:
+            if action == "deploy":
+                deployed = services.deploy(current_user, process_id, origin=request_origin())
+                db.session.commit()
+                flash(f"Deployed as version {deployed.id}: new cases start on it; running ones stay on theirs",
+                      "success")
+                return redirect(url_for("processes.index"))
+            if action == "discard":
+                services.discard_draft(current_user, process_id, origin=request_origin())
+                db.session.commit()
+                flash("Draft discarded", "success")
+                return redirect(url_for("processes.edit", process_id=process_id))
+            diagrams, forms = _posted_files()
+            draft, problems = services.save_draft(current_user, process_id, diagrams, forms,
+                                                  origin=request_origin(), now=utc_now())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+        else:
+            db.session.commit()
+            flash("Draft saved: it passes validation" if not problems else
+                  f"Draft saved with {len(problems)} problem(s) to fix before deploying", "success")
+            return redirect(url_for("processes.edit", process_id=process_id))
+    files = draft or version
+    return render_template("processes/edit.html", version=version, draft=draft, diagrams=files.diagrams,
+                           forms=files.forms, errors=errors, problems=problems,
+                           changes=services.changes(draft, version) if draft else None), (400 if errors else 200)
+
+
+@blueprint.route("/<process_id>/export.zip")
+@login_required
+def export(process_id: str):
+    archive = services.export_bundle(current_user, process_id, origin=request_origin())
+    db.session.commit()  # the export is audited
+    return archive, 200, {"Content-Type": "application/zip",
+                          "Content-Disposition": f'attachment; filename="{process_id}.zip"'}
