@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from tests.cases.builders import open_case, referral_answers
+from tests.cases.builders import complete, open_case, referral_answers
 from tests.helpers import post_form, sign_in
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import NO_ORIGIN
@@ -141,3 +141,76 @@ def test_only_process_owners_and_administrators_edit_deploy_or_export(app, partn
     archive = zipfile.ZipFile(io.BytesIO(client.get("/processes/section17/export.zip").data))
     assert {"section17.bpmn", "multi_agency_meeting.bpmn", "forms/referral.json"} <= set(archive.namelist())
     assert partnership.scalar(select(func.count(Case.id))) == 0
+
+
+def test_a_running_case_moves_to_the_new_version_where_safe_and_continues(app, partnership, clock):
+    session = partnership
+    po1, sw1, tm1 = user(session, "po1"), user(session, "sw1"), user(session, "tm1")
+    running = open_case(sw1, referral_answers())
+    _, version = services.editing(po1, "section17")
+    services.save_draft(po1, "section17", with_screening_step(version.diagrams),
+                        forms_text({**version.forms, "referral_screening": SCREENING}), origin=NO_ORIGIN,
+                        now=running.opened_at)
+    deployed = services.deploy(po1, "section17", origin=NO_ORIGIN)
+    preview, = services.running_on_older_versions(po1, "section17")
+    assert preview.check.safe and preview.check.current_steps == ["Decide on the referral"]
+    assert services.migrate_instances(po1, "section17", [running.workflow_instance_id], origin=NO_ORIGIN,
+                                      now=running.opened_at) == 1
+    session.expire_all()
+    assert session.get(WorkflowInstance, running.workflow_instance_id).version_id == deployed.id
+    assert open_steps(session, running) == {"referral_decision"}  # the new step lies behind it
+    complete(tm1, running, "referral_decision", {"decision": "section17_assessment", "allocated_worker_id": sw1.id,
+                                                 "decision_reasons": "x", "referrer_acknowledged": False})
+    assert "assessment" in open_steps(session, running)  # and it carries on on version 2
+    assert services.running_on_older_versions(po1, "section17") == []
+    migrated = session.scalars(select(AuditEvent).where(AuditEvent.action == "workflow.migrated")).one()
+    assert migrated.detail == {"from_version": version.id, "to_version": deployed.id}
+
+
+def test_a_case_at_a_step_the_new_version_removed_is_not_moved(app, partnership, clock):
+    session = partnership
+    po1, sw1 = user(session, "po1"), user(session, "sw1")
+    running = open_case(sw1, referral_answers())
+    _, version = services.editing(po1, "section17")
+    text = version.diagrams["section17.bpmn"].replace('id="referral_decision"', 'id="decide_referral"').replace(
+        'targetRef="referral_decision"', 'targetRef="decide_referral"').replace(
+        'sourceRef="referral_decision"', 'sourceRef="decide_referral"').replace(
+        'attachedToRef="referral_decision"', 'attachedToRef="decide_referral"').replace(
+        "<bpmn:flowNodeRef>referral_decision</bpmn:flowNodeRef>", "<bpmn:flowNodeRef>decide_referral</bpmn:flowNodeRef>")
+    draft, problems = services.save_draft(po1, "section17", {**version.diagrams, "section17.bpmn": text},
+                                          forms_text(version.forms), origin=NO_ORIGIN, now=running.opened_at)
+    assert problems == [], problems
+    services.deploy(po1, "section17", origin=NO_ORIGIN)
+    preview, = services.running_on_older_versions(po1, "section17")
+    assert not preview.check.safe
+    assert "it is at the step 'Decide on the referral', which the new version no longer has" in preview.check.reasons
+    with pytest.raises(InvalidInput) as refused:
+        services.migrate_instances(po1, "section17", [running.workflow_instance_id], origin=NO_ORIGIN,
+                                   now=running.opened_at)
+    assert "Decide on the referral" in refused.value.field_errors[f"instance-{running.workflow_instance_id}"]
+    session.expire_all()
+    assert session.get(WorkflowInstance, running.workflow_instance_id).version_id == version.id
+
+
+def test_a_case_inside_a_call_activity_moves_with_it(app, partnership, clock):
+    """The day-20 meeting runs as a call activity: the called process's new version applies to it too."""
+    from datetime import datetime, timedelta, timezone
+
+    from tests.cases.builders import convene
+    from tests.meetings.test_links import at_day_20_meeting
+
+    session, po1 = partnership, user(partnership, "po1")
+    case, sw1 = at_day_20_meeting(session)
+    _, version = services.editing(po1, "section17")
+    meeting = version.diagrams["multi_agency_meeting.bpmn"].replace(
+        'name="Send the invitations"', 'name="Send each invitee their invitation"')
+    services.save_draft(po1, "section17", {**version.diagrams, "multi_agency_meeting.bpmn": meeting},
+                        forms_text(version.forms), origin=NO_ORIGIN, now=case.opened_at)
+    deployed = services.deploy(po1, "section17", origin=NO_ORIGIN)
+    preview, = services.running_on_older_versions(po1, "section17")
+    assert preview.check.safe and preview.check.current_steps == ["Carry out the assessment",
+                                                                 "Convene the multi-agency meeting"]
+    services.migrate_instances(po1, "section17", [case.workflow_instance_id], origin=NO_ORIGIN, now=case.opened_at)
+    made = convene(sw1, case, "convene_by_day_20", datetime.now(timezone.utc) + timedelta(days=3))
+    assert made.invitations_sent_at is not None  # the new version's "send" step ran inside the call activity
+    assert session.get(WorkflowInstance, case.workflow_instance_id).version_id == deployed.id

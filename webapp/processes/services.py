@@ -3,7 +3,8 @@
 A draft holds the bundle's diagrams and forms as edited. Saving refuses what must never be stored (a DOCTYPE or
 entity declaration, an oversized or malformed file, a form that is not a JSON object) and otherwise keeps the
 draft and runs the runtime's own validation, reporting each problem with its element. Deploying validates again,
-stores a new version (new instances start on it; running ones stay on theirs) and discards the draft."""
+stores a new version (new instances start on it; running ones stay on theirs) and discards the draft. Running
+instances of earlier versions can then be moved onto it where that is safe (webapp/workflow/migration.py)."""
 from __future__ import annotations
 
 import io
@@ -21,8 +22,10 @@ from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.processes.models import ProcessDraft
 from webapp.service_handlers import SERVICE_HANDLERS
+from webapp.workflow import migration
 from webapp.workflow.bundles import Library
-from webapp.workflow.models import WorkflowVersion
+from webapp.workflow.migration import MigrationCheck
+from webapp.workflow.models import WorkflowInstance, WorkflowVersion
 from webapp.workflow.validation import Problem, validate_bundle
 from webapp.workflow.versions import deploy_bundle, list_versions
 from webapp.workflow.xml import MAX_DIAGRAM_BYTES, NSMAP, UnsafeXml, parse_diagram
@@ -209,3 +212,50 @@ def export_bundle(actor, process_id: str, *, origin: Origin) -> bytes:
     record_event("process.exported", actor=actor, origin=origin, detail={"process_id": process_id,
                                                                         "version_id": version.id})
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class RunningInstance:
+    instance: WorkflowInstance
+    label: str  # the case reference, or what the instance is about
+    check: MigrationCheck
+
+
+def running_on_older_versions(actor, process_id: str, limit: int = 200) -> list[RunningInstance]:
+    """Unfinished instances of earlier versions, each with whether it can move to the newest version (the
+    migration preview: the steps it is at, or why it cannot move)."""
+    require_editor(actor)
+    newest = _current(process_id)
+    older = db.session.scalars(
+        select(WorkflowInstance).join(WorkflowVersion, WorkflowVersion.id == WorkflowInstance.version_id)
+        .where(WorkflowVersion.process_id == process_id, WorkflowInstance.version_id != newest.id,
+               WorkflowInstance.is_completed.is_(False)).order_by(WorkflowInstance.id).limit(limit)).all()
+    return [RunningInstance(instance, _subject_label(instance), migration.check(instance.id, newest.id))
+            for instance in older]
+
+
+def _subject_label(instance: WorkflowInstance) -> str:
+    if instance.subject_type == "cases":
+        from webapp.cases.models import case_reference
+
+        return f"Case {case_reference(instance.subject_id)}"
+    return f"{instance.subject_type.rstrip('s').capitalize()} {instance.subject_id}"
+
+
+def migrate_instances(actor, process_id: str, instance_ids: list[int], *, origin: Origin, now: datetime) -> int:
+    """Move the chosen instances to the newest version; all or none: any that is not safe refuses the lot."""
+    require_editor(actor)
+    newest = _current(process_id)
+    chosen = {r.instance.id: r for r in running_on_older_versions(actor, process_id)}
+    if not instance_ids:
+        raise InvalidInput("Nothing was moved", {"instances": "Choose the cases to move"})
+    problems = {f"instance-{i}": (f"{chosen[i].label}: " + "; ".join(chosen[i].check.reasons)) if i in chosen
+                else f"Instance {i} is not a running instance of an earlier version"
+                for i in instance_ids if i not in chosen or not chosen[i].check.safe}
+    if problems:
+        raise InvalidInput("Nothing was moved", problems)
+    for instance_id in instance_ids:
+        migration.migrate(instance_id, newest.id, actor=actor, now=now)
+    record_event("process.instances_migrated", actor=actor, origin=origin,
+                 detail={"process_id": process_id, "version_id": newest.id, "instances": instance_ids})
+    return len(instance_ids)

@@ -49,6 +49,14 @@ def edit(process_id: str):
                 flash(f"Deployed as version {deployed.id}: new cases start on it; running ones stay on theirs",
                       "success")
                 return redirect(url_for("processes.index"))
+            if action == "migrate":
+                moved = services.migrate_instances(
+                    current_user, process_id, [int(i) for i in request.form.getlist("instances") if i.isdigit()],
+                    origin=request_origin(), now=utc_now())
+                db.session.commit()
+                flash(f"{moved} case(s) moved to version {version.id}; they carry on from the steps they were at",
+                      "success")
+                return redirect(url_for("processes.edit", process_id=process_id))
             if action == "discard":
                 services.discard_draft(current_user, process_id, origin=request_origin())
                 db.session.commit()
@@ -68,7 +76,9 @@ def edit(process_id: str):
     files = draft or version
     return render_template("processes/edit.html", version=version, draft=draft, diagrams=files.diagrams,
                            forms=files.forms, errors=errors, problems=problems,
-                           changes=services.changes(draft, version) if draft else None), (400 if errors else 200)
+                           changes=services.changes(draft, version) if draft else None,
+                           running=services.running_on_older_versions(current_user, process_id)), \
+        (400 if errors else 200)
 
 
 @blueprint.route("/<process_id>/export.zip")
