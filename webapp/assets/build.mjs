@@ -1,4 +1,5 @@
 // Builds the static assets served by Flask from webapp/static/dist: compiled CSS and vendored scripts.
+import { buildSync } from "esbuild";
 import { compile } from "sass";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -20,4 +21,17 @@ writeFileSync(join(out, "app.css"), css.css);
 cpSync(join(govuk, "govuk-frontend.min.js"), join(out, "govuk", "govuk-frontend.min.js"));
 cpSync(join(govuk, "assets"), join(out, "govuk", "assets"), { recursive: true });
 cpSync(join(root, "webapp", "assets", "app.js"), join(out, "app.js"));
+
+// The BPMN editor and viewer: bpmn-js bundled with its properties panel, and their stylesheets and font.
+buildSync({
+  entryPoints: { editor: join(root, "webapp", "assets", "editor.js"), viewer: join(root, "webapp", "assets", "viewer.js") },
+  outdir: out, bundle: true, minify: true, format: "iife", target: "es2020", legalComments: "linked",
+  loader: { ".json": "json" }, logLevel: "warning",
+});
+const bpmn = join(root, "node_modules", "bpmn-js", "dist", "assets");
+mkdirSync(join(out, "bpmn"), { recursive: true });
+for (const file of ["diagram-js.css", "bpmn-js.css"]) cpSync(join(bpmn, file), join(out, "bpmn", file));
+cpSync(join(bpmn, "bpmn-font"), join(out, "bpmn", "bpmn-font"), { recursive: true });
+cpSync(join(root, "node_modules", "@bpmn-io", "properties-panel", "dist", "assets", "properties-panel.css"),
+       join(out, "bpmn", "properties-panel.css"));
 console.log(`assets built in ${out}`);

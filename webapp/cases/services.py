@@ -104,3 +104,18 @@ def reallocate_case(actor, case_id: int, worker_id: int | None, *, origin: Origi
     record_event("case.reallocated", actor=actor, subject=case, origin=origin,
                  detail={"from_worker_id": before, "to_worker_id": worker_id})
     return case
+
+
+def case_diagram(actor, case_id: int, *, origin: Origin) -> dict:
+    """The case's own process diagram (the version it runs on) with its completed and current steps; audited."""
+    from webapp.workflow.bundles import Library
+    from webapp.workflow.models import WorkflowInstance, WorkflowVersion
+
+    case = get_visible_case(actor, case_id)
+    instance = db.session.get(WorkflowInstance, case.workflow_instance_id)
+    version = db.session.get(WorkflowVersion, instance.version_id)
+    library = Library(version.diagrams, {})
+    completed, current = runtime.step_positions(instance.id)
+    record_event("case.diagram_viewed", actor=actor, subject=case, origin=origin, detail={"version_id": version.id})
+    return {"version": version.id, "xml": version.diagrams[library.process_files[version.process_id]],
+            "completed": completed, "current": current}

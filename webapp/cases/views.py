@@ -61,6 +61,14 @@ def case_page(case_id: int):
     return render_template("cases/case.html", view=view, case=view.case)
 
 
+@blueprint.route("/cases/<int:case_id>/diagram.json")
+@login_required
+def case_diagram(case_id: int):
+    diagram = services.case_diagram(_actor(), case_id, origin=request_origin())
+    db.session.commit()  # the look is audited
+    return diagram, 200, {"Cache-Control": "no-store"}
+
+
 @blueprint.route("/referrals/new", methods=["GET", "POST"])
 @login_required
 def new_referral():

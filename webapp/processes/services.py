@@ -122,6 +122,11 @@ def save_draft(actor, process_id: str, diagrams: dict[str, str], forms: dict[str
     return draft, problems_of(draft)
 
 
+def root_file(diagrams: dict[str, str], process_id: str) -> str | None:
+    """The file holding the process itself (the others hold the processes it calls)."""
+    return Library(diagrams, {}).process_files.get(process_id)
+
+
 def problems_of(draft: ProcessDraft) -> list[Problem]:
     """The runtime's validation of the draft's bundle: every problem, each with its file, line and element."""
     library = Library(draft.diagrams, draft.forms)

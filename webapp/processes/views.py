@@ -77,7 +77,8 @@ def edit(process_id: str):
     return render_template("processes/edit.html", version=version, draft=draft, diagrams=files.diagrams,
                            forms=files.forms, errors=errors, problems=problems,
                            changes=services.changes(draft, version) if draft else None,
-                           running=services.running_on_older_versions(current_user, process_id)), \
+                           running=services.running_on_older_versions(current_user, process_id),
+                           root_file=services.root_file(files.diagrams, process_id)), \
         (400 if errors else 200)
 
 

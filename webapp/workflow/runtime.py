@@ -170,6 +170,22 @@ def task_data(instance_id: int, task_id: str) -> dict:
     return dict(task.data) if task is not None else {}
 
 
+def step_positions(instance_id: int) -> tuple[list[str], list[str]]:
+    """(completed, current) BPMN ids of the instance's top process: what its diagram marks as done and where it
+    is now (a call activity counts as current while the process it calls runs)."""
+    workflow = _load(instance_id, lock=False).workflow
+    completed, current = set(), set()
+    for task in workflow.tasks.values():
+        bpmn_id = task.task_spec.bpmn_id
+        if bpmn_id is None:
+            continue
+        if task.state == TaskState.COMPLETED:
+            completed.add(bpmn_id)
+        elif task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            current.add(bpmn_id)
+    return sorted(completed - current), sorted(current)
+
+
 def instance_version(instance_id: int):
     """The deployed version an instance runs on (its forms and specs)."""
     return deployed_version(db.session.scalar(select(WorkflowInstance.version_id)
