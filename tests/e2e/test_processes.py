@@ -35,6 +35,10 @@ def test_po1_deploys_version_2_and_moves_a_running_case(ui, partnership_committe
     expect(editor.locator("[data-element-id=referral_decision]")).to_have_count(1, timeout=15000)
     editor.locator("[data-element-id=referral_decision]").first.click(force=True)
     expect(page.locator(".app-properties")).to_contain_text("Decide on the referral")  # the properties panel
+    editor.locator("[data-element-id=notify_gp_outcome]").first.click(force=True)
+    handler = page.locator(".app-properties select[name=handler]")
+    expect(handler).to_have_value("notify_gp")  # service tasks choose from the registered handlers
+    assert "alert_minutes_late: Tells the chair the minutes are not issued in time" in handler.inner_text()
 
     broken = version.diagrams["section17.bpmn"].replace('camunda:formKey="referral_decision"',
                                                         'camunda:formKey="referral_choice"')
@@ -46,6 +50,9 @@ def test_po1_deploys_version_2_and_moves_a_running_case(ui, partnership_committe
     page.get_by_label("Diagram section17.bpmn").fill(with_screening_step(version.diagrams)["section17.bpmn"])
     page.get_by_label("New form: its key").fill("referral_screening")
     page.get_by_label("New form: its JSON Schema").fill(json.dumps(SCREENING))
+    preview = page.get_by_role("region", name="Preview of new_form")
+    expect(preview).to_contain_text("Screened against the threshold document")  # the live preview
+    ui.check_page()
     ui.click("Save the draft and validate")
     expect(page.get_by_text("The draft passes the runtime's validation.")).to_be_visible()
     changes = page.locator("dl.govuk-summary-list")

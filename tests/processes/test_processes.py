@@ -3,6 +3,7 @@ against the running version, new cases on the new version while running ones sta
 files refused with nothing stored; only process owners and administrators."""
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -214,3 +215,22 @@ def test_a_case_inside_a_call_activity_moves_with_it(app, partnership, clock):
     made = convene(sw1, case, "convene_by_day_20", datetime.now(timezone.utc) + timedelta(days=3))
     assert made.invitations_sent_at is not None  # the new version's "send" step ran inside the call activity
     assert session.get(WorkflowInstance, case.workflow_instance_id).version_id == deployed.id
+
+
+def test_an_uploaded_diagram_with_a_doctype_is_refused_on_the_page(app, partnership, client):
+    sign_in(client, "po1", DEMO_PASSWORD)
+    page = client.get("/processes/section17")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    hostile = HOSTILE["external entity"].encode()
+    refused = client.post("/processes/section17", data={
+        "csrf_token": token, "action": "save", "upload": (io.BytesIO(hostile), "section17.bpmn")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 400 and "DOCTYPE and ENTITY declarations are not allowed" in refused.text
+    assert partnership.scalar(select(func.count(ProcessDraft.id))) == 0
+
+
+def test_moving_cases_is_for_process_owners_and_administrators(app, partnership):
+    with pytest.raises(PermissionDenied):
+        services.migrate_instances(user(partnership, "tm1"), "section17", [1], origin=NO_ORIGIN, now=None)
+    with pytest.raises(PermissionDenied):
+        services.running_on_older_versions(user(partnership, "sw1"), "section17")

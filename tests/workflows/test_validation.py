@@ -205,3 +205,35 @@ def test_validate_command_prints_problems_and_exits_non_zero(app, tmp_path):
     (tmp_path / "checked.bpmn").unlink()
     result = app.test_cli_runner().invoke(args=["workflows", "validate", str(good)])
     assert result.exit_code == 0 and "no problems found" in result.output
+
+
+ZEEBE_HEAD = HEAD.replace('id="defs"', 'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" '
+                                       'xmlns:signavio="http://www.signavio.com" id="defs"')
+
+
+@pytest.mark.parametrize("extra, element_id, needle, message", [
+    ('<bpmn:serviceTask id="job" name="Job"><bpmn:extensionElements><zeebe:taskDefinition type="send"/>'
+     '</bpmn:extensionElements></bpmn:serviceTask>', "job", "<zeebe:taskDefinition",
+     "Camunda 8 job workers are not run"),
+    ('<bpmn:userTask id="c8form" name="Form" camunda:formKey="answer"><bpmn:extensionElements>'
+     '<zeebe:formDefinition formKey="x"/></bpmn:extensionElements></bpmn:userTask>', "c8form",
+     "<zeebe:formDefinition", "Camunda 8 forms are not read"),
+    ('<bpmn:task id="meta" name="Meta"><bpmn:extensionElements><signavio:signavioMetaData metaKey="bgcolor"/>'
+     '</bpmn:extensionElements></bpmn:task>', "meta", "<signavio:signavioMetaData",
+     "the extension 'signavioMetaData' (http://www.signavio.com) is not read"),
+    ('<bpmn:callActivity id="cmmn" name="Case" camunda:caseRef="a_case"/>', "cmmn", 'id="cmmn"',
+     "CMMN cases are not supported"),
+    ('<bpmn:businessRuleTask id="dmn" name="Decide" camunda:decisionRef="rules"/>', "dmn", 'id="dmn"',
+     "DMN decisions are not supported"),
+])
+def test_other_modelers_constructs_are_reported_on_their_element(tmp_path, extra, element_id, needle, message):
+    text = diagram(extra, head=ZEEBE_HEAD)
+    write(tmp_path, text)
+    assert_problem(tmp_path, text, element_id, needle, message)
+
+
+def test_a_condition_in_another_script_language_is_explained(tmp_path):
+    text = diagram(GATEWAY.format(condition="decision == 'x'").replace(
+        'xsi:type="bpmn:tFormalExpression"', 'xsi:type="bpmn:tFormalExpression" language="groovy"'))
+    write(tmp_path, text)
+    assert_problem(tmp_path, text, "f_cond", "language=", "written in groovy, which is not run")

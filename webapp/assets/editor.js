@@ -10,6 +10,7 @@ import {
 } from "bpmn-js-properties-panel";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { layoutProcess } from "bpmn-auto-layout";
+import { handlersModule } from "./handlers.js";
 
 // Diagrams written by hand (or by other tools) may carry no layout: lay them out before drawing them.
 const drawable = async (xml) => (/BPMNDiagram/.test(xml) ? xml : layoutProcess(xml));
@@ -23,7 +24,8 @@ function start() {
   const modeler = new BpmnModeler({
     container: root.querySelector(".app-canvas"),
     propertiesPanel: { parent: root.querySelector(".app-properties") },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule],
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
+      handlersModule(JSON.parse(root.dataset.handlers || "[]"))],
     moddleExtensions: { camunda: camundaModdle },
   });
   const area = (name) => document.querySelector(`textarea[name="diagram:${CSS.escape(name)}"]`);
@@ -52,5 +54,34 @@ function start() {
   show(current);
 }
 
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-else start();
+// Each form's text with a live preview of the form it gives, as the service renders it.
+function previews() {
+  const root = document.getElementById("diagram-editor");
+  if (!root) return;
+  const token = document.querySelector('input[name="csrf_token"]').value;
+  document.querySelectorAll('textarea[name^="form:"], textarea[name="new_form"]').forEach((area) => {
+    const preview = document.createElement("div");
+    preview.className = "app-form-preview";
+    preview.setAttribute("role", "region");
+    preview.setAttribute("aria-label", `Preview of ${area.name.replace("form:", "")}`);
+    area.closest(".govuk-form-group").after(preview);
+    let timer;
+    const refresh = async () => {
+      if (!area.value.trim()) { preview.replaceChildren(); return; }
+      const body = new URLSearchParams({ schema: area.value, csrf_token: token });
+      const response = await fetch(root.dataset.preview, { method: "POST", body, credentials: "same-origin",
+                                                            headers: { "X-CSRFToken": token } });
+      preview.innerHTML = await response.text();  // the service's own escaped markup
+      preview.querySelectorAll("input, select, textarea, button").forEach((field) => { field.disabled = true; });
+    };
+    area.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 400); });
+    refresh();
+  });
+}
+
+function ready(fn) {
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
+  else fn();
+}
+ready(start);
+ready(previews);

@@ -122,6 +122,27 @@ def save_draft(actor, process_id: str, diagrams: dict[str, str], forms: dict[str
     return draft, problems_of(draft)
 
 
+def handler_choices() -> list[dict]:
+    """The registered service-task handlers, for the editor's Handler list."""
+    return [{"name": name, "description": handler.description} for name, handler in sorted(SERVICE_HANDLERS.items())]
+
+
+def preview_fields(schema_text: str) -> list:
+    """The fields a form's schema gives (services' own choices shown empty); InvalidInput when it is no schema."""
+    from webapp.shell.schema_forms import build_fields
+
+    try:
+        schema = json.loads(schema_text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"Not valid JSON (line {error.lineno}): {error.msg}") from None
+    if not isinstance(schema, dict):
+        raise InvalidInput("A form is a JSON object (a JSON Schema)")
+    try:
+        return build_fields(schema, {}, {}, provider=lambda name: [], prefix="preview-")
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise InvalidInput(f"The schema cannot be shown as a form: {error}") from None
+
+
 def root_file(diagrams: dict[str, str], process_id: str) -> str | None:
     """The file holding the process itself (the others hold the processes it calls)."""
     return Library(diagrams, {}).process_files.get(process_id)

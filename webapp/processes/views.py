@@ -78,7 +78,8 @@ def edit(process_id: str):
                            forms=files.forms, errors=errors, problems=problems,
                            changes=services.changes(draft, version) if draft else None,
                            running=services.running_on_older_versions(current_user, process_id),
-                           root_file=services.root_file(files.diagrams, process_id)), \
+                           root_file=services.root_file(files.diagrams, process_id),
+                           handlers=services.handler_choices()), \
         (400 if errors else 200)
 
 
@@ -89,3 +90,15 @@ def export(process_id: str):
     db.session.commit()  # the export is audited
     return archive, 200, {"Content-Type": "application/zip",
                           "Content-Disposition": f'attachment; filename="{process_id}.zip"'}
+
+
+@blueprint.route("/<process_id>/form-preview", methods=["POST"])
+@login_required
+def form_preview(process_id: str):
+    """A form's JSON Schema as the page would show it, for the live preview beside the form's text."""
+    services.editing(current_user, process_id)
+    try:
+        fields = services.preview_fields(request.form.get("schema", ""))
+    except InvalidInput as invalid:
+        return render_template("processes/_preview.html", problem=str(invalid), fields=[]), 200
+    return render_template("processes/_preview.html", problem=None, fields=fields)

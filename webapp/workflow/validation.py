@@ -30,6 +30,16 @@ UNSUPPORTED = {
     "businessRuleTask": "DMN decision tables are not supported; use a gateway with conditions",
     "sendTask": "send tasks are not supported; use a service task naming a handler",
 }
+ZEEBE = "http://camunda.org/schema/zeebe/1.0"
+KNOWN_NAMESPACES = {NSMAP["bpmn"], NSMAP["camunda"], "http://www.omg.org/spec/BPMN/20100524/DI",
+                    "http://www.omg.org/spec/DD/20100524/DC", "http://www.omg.org/spec/DD/20100524/DI",
+                    "http://www.w3.org/2001/XMLSchema-instance"}
+ZEEBE_HINTS = {
+    "taskDefinition": "Camunda 8 job workers are not run; set camunda:type=\"external\" and a handler in camunda:topic",
+    "formDefinition": "Camunda 8 forms are not read; set camunda:formKey to a form in forms/",
+    "assignmentDefinition": "Camunda 8 assignments are not read; put the task in a lane or set camunda:candidateGroups",
+    "calledDecision": "DMN decisions are not supported; use a gateway with conditions",
+}
 CAMUNDA_UNSUPPORTED = {
     "script": "scripts are not run",
     "executionListener": "execution listeners run Java or scripts and are not supported",
@@ -160,6 +170,17 @@ class BundleValidator:
             if namespace == NSMAP["camunda"] and tag in CAMUNDA_UNSUPPORTED:
                 self.problems.append(_problem(file, el, CAMUNDA_UNSUPPORTED[tag]))
                 continue
+            if namespace not in KNOWN_NAMESPACES:
+                # Other modelers' extensions (Camunda 8, Signavio, ...): reported on their element, not fatal.
+                if local_name(el.getparent()) == "extensionElements":
+                    self.problems.append(_problem(file, el, ZEEBE_HINTS.get(tag) if namespace == ZEEBE and tag in ZEEBE_HINTS
+                                                  else f"the extension {tag!r} ({namespace}) is not read by this "
+                                                       "service; remove it or use the Camunda 7 equivalent"))
+                continue
+            for attribute, message in (("caseRef", "CMMN cases are not supported"),
+                                       ("decisionRef", "DMN decisions are not supported; use a gateway with conditions")):
+                if el.get(f"{CAMUNDA}{attribute}"):
+                    self.problems.append(_problem(file, el, message))
             if namespace != NSMAP["bpmn"]:
                 continue
             if tag in UNSUPPORTED:
@@ -254,6 +275,11 @@ class BundleValidator:
                                                     "and outputs (bpmn:ioSpecification)"))
 
     def _check_expression(self, file, el, kind: str) -> None:
+        language = (el.get("language") or "").strip()
+        if language and language.lower() not in {"python", "spiff"}:
+            self.problems.append(_problem(file, el, f"the {kind} is written in {language}, which is not run; "
+                                                    "write a plain expression such as decision == 'x'"))
+            return
         for message in expression_problems(el.text or "", self.known_names):
             self.problems.append(_problem(file, el, f"the {kind} {(el.text or '').strip()!r} {message}"))
 
