@@ -5,6 +5,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from webapp.audit.cli import audit_cli
 from webapp.extensions import db
 from webapp.meetings.cli import meetings_cli
 from webapp.workflow.cli import workflows_cli
@@ -16,6 +17,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(workflows_cli)
     app.cli.add_command(meetings_cli)
+    app.cli.add_command(audit_cli)
 
 
 @click.command("seed-demo")

@@ -132,6 +132,16 @@ def render_documents(limit: int = DOCUMENTS_PER_PASS) -> tuple[int, bool]:
     return rendered, True
 
 
+def seal_audit_trail() -> int:
+    """Seal the audit rows committed since the last pass into the hash chain."""
+    from webapp.audit.chain import seal_pending
+
+    db.session.rollback()
+    sealed = seal_pending()
+    db.session.commit()
+    return sealed
+
+
 def run_pass(settings: MailSettings, send=send_by_smtp, replies: ReplySettings | None = None) -> PassResult:
     """One pass; with `replies`, the organizer mailbox is read too."""
     rearm_deadlines()
@@ -146,6 +156,7 @@ def run_pass(settings: MailSettings, send=send_by_smtp, replies: ReplySettings |
             db.session.rollback()
             log.warning("%s", error)
     mail = send_due_mail(settings, send)
+    seal_audit_trail()
     rendered, waiting = render_documents()
     return PassResult(fired, failed, mail, read, rendered, waiting)
 

@@ -27,6 +27,10 @@ class AuditEvent(db.Model):
     subject_id: Mapped[int | None]
     ip_address: Mapped[str | None] = mapped_column(String(45))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The hash chain (webapp/audit/chain.py): rows are sealed in order after they commit; each seal covers the
+    # row and the seal before it, so an altered or removed row breaks every seal after it.
+    chain_position: Mapped[int | None] = mapped_column(unique=True)
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditRowImmutable(RuntimeError):
@@ -36,4 +40,4 @@ class AuditRowImmutable(RuntimeError):
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_change(mapper, connection, target):
-    raise AuditRowImmutable("audit rows are never updated or deleted")
+    raise AuditRowImmutable("audit rows are never updated or deleted (the chain seals them with plain SQL)")
