@@ -69,6 +69,24 @@ def home():
     return render_template("shell/home.html", sections=sections)
 
 
+@blueprint.route("/health")
+def health():
+    """Liveness: the web process answers. Nothing about the data, no sign-in."""
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
+
+
+@blueprint.route("/ready")
+def ready():
+    """Readiness: the database answers, its schema is the one this code expects and the processes are
+    deployed; 503 with what is missing otherwise (for a load balancer or an orchestrator)."""
+    from webapp.shell.readiness import readiness_problems
+
+    problems = readiness_problems()
+    db.session.rollback()
+    return ({"status": "ready"} if not problems else {"status": "not ready", "problems": problems}), \
+        (200 if not problems else 503), {"Cache-Control": "no-store"}
+
+
 @blueprint.route("/accessibility")
 def accessibility():
     return render_template("shell/accessibility.html")
