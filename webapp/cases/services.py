@@ -119,3 +119,17 @@ def case_diagram(actor, case_id: int, *, origin: Origin) -> dict:
     record_event("case.diagram_viewed", actor=actor, subject=case, origin=origin, detail={"version_id": version.id})
     return {"version": version.id, "xml": version.diagrams[library.process_files[version.process_id]],
             "completed": completed, "current": current}
+
+
+def case_audit(actor, case_id: int, *, page: int = 1, per_page: int = 100, origin: Origin) -> tuple[Case, list, bool]:
+    """Who looked at or changed the case, newest first, for its managers; the look is audited too."""
+    from webapp.audit.models import AuditEvent
+
+    case = get_visible_case(actor, case_id)
+    if not actor.has_role(Role.TEAM_MANAGER, Role.SENIOR_MANAGER):
+        raise PermissionDenied("A case's audit trail is for its managers.")
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "cases",
+                                                       AuditEvent.subject_id == case.id)
+                              .order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)).all()
+    record_event("case.audit_viewed", actor=actor, subject=case, origin=origin, detail={"page": page})
+    return case, list(rows[:per_page]), len(rows) > per_page

@@ -69,6 +69,26 @@ def case_diagram(case_id: int):
     return diagram, 200, {"Cache-Control": "no-store"}
 
 
+@blueprint.route("/cases/<int:case_id>/audit")
+@login_required
+def case_audit(case_id: int):
+    page = max(request.args.get("page", 1, type=int), 1)
+    case, events, more = services.case_audit(_actor(), case_id, page=page, origin=request_origin())
+    db.session.commit()  # the look is audited
+    return render_template("cases/audit.html", case=case, events=events, page=page, more=more)
+
+
+@blueprint.route("/children/<int:child_id>/subject-access.zip")
+@login_required
+def subject_access(child_id: int):
+    from webapp.cases.subject_access import export_child
+
+    name, archive = export_child(_actor(), child_id, origin=request_origin(), now=utc_now())
+    db.session.commit()  # the export is audited
+    return archive, 200, {"Content-Type": "application/zip", "Cache-Control": "no-store",
+                          "Content-Disposition": f'attachment; filename="{name}"'}
+
+
 @blueprint.route("/referrals/new", methods=["GET", "POST"])
 @login_required
 def new_referral():
