@@ -2,7 +2,9 @@
 from webapp.agencies.models import Agency  # noqa: F401
 from webapp.audit.models import AuditEvent  # noqa: F401
 from webapp.auth.models import Team, User, UserRole  # noqa: F401
-from webapp.cases.models import Case, CaseAgency, Child, Household, HouseholdMember, StepDraft, StepRecord  # noqa: F401
+from webapp.cases.models import (  # noqa: F401
+    Case, CaseAgency, Child, Household, HouseholdMember, StepCorrection, StepDraft, StepRecord,
+)
 from webapp.mail.models import OutboxMessage  # noqa: F401
 from webapp.workflow.models import (  # noqa: F401
     OpenTask, RearmRequest, TaskCompletion, WorkflowInstance, WorkflowVersion,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.columns import UTCDateTime, utc_now
@@ -133,7 +133,8 @@ class CaseAgency(db.Model):
 
 
 class StepRecord(db.Model):
-    """What was entered at a completed step, by whom and when: the case history. Never changed."""
+    """What was entered at a completed step, by whom and when: the case history. Never changed: a correction is
+    a new version (StepCorrection) with a reason, and the history shows both."""
 
     __tablename__ = "step_records"
 
@@ -148,6 +149,27 @@ class StepRecord(db.Model):
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
     completed_by: Mapped["User"] = relationship()  # noqa: F821
+    corrections: Mapped[list["StepCorrection"]] = relationship(order_by="StepCorrection.id")
+
+    @property
+    def current_answers(self) -> dict:
+        """The answers as last corrected (the original when never corrected)."""
+        return self.corrections[-1].answers if self.corrections else self.answers
+
+
+class StepCorrection(db.Model):
+    """A corrected version of a completed step's answers: who corrected it, when and why."""
+
+    __tablename__ = "step_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_record_id: Mapped[int] = mapped_column(ForeignKey("step_records.id"), index=True)
+    answers: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    corrected_by: Mapped["User"] = relationship()  # noqa: F821
 
 
 class StepDraft(db.Model):

@@ -16,9 +16,9 @@ def plan_html(record_id: int) -> str:
     record = db.session.get(StepRecord, record_id)
     case = db.session.get(Case, record.case_id)
     return record_html(
-        "pdf/cin_plan.html", record=record, plan=record.answers, case=case,
+        "pdf/cin_plan.html", record=record, plan=record.current_answers, case=case,
         agencies={a.id: a.name for a in db.session.scalars(select(Agency))},
-        visiting=VISITING.get(record.answers.get("visiting_frequency"), "Not recorded"),
+        visiting=VISITING.get(record.current_answers.get("visiting_frequency"), "Not recorded"),
         document_title=f"Child in need plan, case {case.reference}",
         description=f"Child in need plan for case {case.reference}",
         partnership_name=current_app.config["APP_SETTINGS"].partnership_name,

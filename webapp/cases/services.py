@@ -11,6 +11,7 @@ from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, can_see, get_visible_case
 from webapp.cases.choices import choice_provider
 from webapp.cases.models import Case, Child, StepRecord
+from webapp.cases.steps import correctable
 from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
@@ -36,7 +37,9 @@ class OpenStep:
 @dataclass
 class HistoryEntry:
     record: StepRecord
-    answers: list[tuple[str, str]]
+    answers: list[tuple[str, str]]  # as first recorded
+    corrections: list  # (StepCorrection, its answers described), oldest first
+    may_correct: bool
 
 
 @dataclass
@@ -74,8 +77,11 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
     records = db.session.scalars(select(StepRecord).where(StepRecord.case_id == case.id)
                                  .order_by(StepRecord.completed_at.desc(), StepRecord.id.desc())).all()
     version = runtime.instance_version(case.workflow_instance_id)  # one lookup for the whole history
-    history = [HistoryEntry(r, describe_answers(version.form_validator(r.form_key).schema, r.answers, provide))
-               for r in records]
+    def described(record, answers):
+        return describe_answers(version.form_validator(record.form_key).schema, answers, provide)
+
+    history = [HistoryEntry(r, described(r, r.answers), [(c, described(r, c.answers)) for c in r.corrections],
+                            correctable(actor, r, case)) for r in records]
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
                     requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
                     or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id),

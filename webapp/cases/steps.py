@@ -9,15 +9,18 @@ from sqlalchemy import delete, select
 from webapp.audit.services import Origin, record_event
 from webapp.cases.access import get_visible_case, require_step
 from webapp.cases.choices import check_choices, choice_provider
-from webapp.cases.models import Case, StepDraft, StepRecord
+from webapp.cases.models import Case, StepCorrection, StepDraft, StepRecord
 from webapp.documents.services import queue_document
-from webapp.errors import InvalidInput, NotFound
+from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.workflow import runtime
 from webapp.workflow.models import OpenTask
 
 
 PLAN_FORM = "cin_plan"
+# Steps done on a page of their own (their content lives in the meetings and minutes domains).
+STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance",
+              "meeting_minutes": "minutes.write_step", "minutes_approval": "minutes.approve_step"}
 
 
 @dataclass
@@ -84,3 +87,56 @@ def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Ori
     if task.form_key == PLAN_FORM:  # each plan written (first or amended) is kept as a PDF too
         queue_document(case.id, "cin_plan", record.id, f"Child in need plan {case.reference}", now)
     return record
+
+
+def correctable(actor, record: StepRecord, case: Case) -> bool:
+    """A step's author, or a team manager of the case's team, corrects it; the meeting steps whose content
+    lives on their own pages (convene, attendance, minutes) are corrected there."""
+    from webapp.auth.roles import Role
+
+    if record.form_key in STEP_PAGES or record.form_key is None:
+        return False
+    return record.completed_by_id == actor.id or (actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id)
+
+
+def correction_form(actor, case_id: int, record_id: int) -> tuple[Case, StepRecord, dict]:
+    """The record to correct and its form (from the version the case runs on)."""
+    case = get_visible_case(actor, case_id)
+    record = db.session.get(StepRecord, record_id)
+    if record is None or record.case_id != case.id:
+        raise NotFound("There is no such step in this case's history.")
+    if not correctable(actor, record, case):
+        raise PermissionDenied("A step is corrected by whoever completed it, or by a team manager of the team.")
+    return case, record, runtime.step_form(case.workflow_instance_id, record.form_key)
+
+
+def correct_step(actor, case_id: int, record_id: int, answers: dict, reason: str, *, origin: Origin,
+                 now: datetime) -> StepCorrection:
+    """A new version of the answers, checked like the step itself. Answers that steered the process (its
+    workflow data) cannot change here: the process already took its path from them."""
+    from webapp.workflow.forms import form_validator, validate_submission, workflow_fields
+
+    case, record, schema = correction_form(actor, case_id, record_id)
+    errors = check_choices(schema, answers, choice_provider(case.team_id))
+    try:
+        answers = validate_submission(form_validator(schema), answers)
+    except InvalidInput as invalid:
+        errors = {**invalid.field_errors, **errors}
+    before = record.current_answers
+    for name in workflow_fields(schema):
+        if answers.get(name) != before.get(name):
+            errors[name] = "This answer steered the process and cannot be corrected here; ask a team manager"
+    if not reason.strip():
+        errors["correction_reason"] = "Say why the answers are being corrected"
+    if errors:
+        raise InvalidInput("Nothing was corrected", errors)
+    correction = StepCorrection(step_record_id=record.id, answers=answers, reason=reason.strip()[:5000],
+                                corrected_by_id=actor.id, corrected_at=now)
+    db.session.add(correction)
+    db.session.flush()
+    db.session.refresh(record)
+    record_event("case.step_corrected", actor=actor, subject=case, origin=origin,
+                 detail={"step": record.bpmn_id, "record_id": record.id, "correction_id": correction.id})
+    if record.form_key == PLAN_FORM:  # the corrected plan is printed again
+        queue_document(case.id, "cin_plan", record.id, f"Child in need plan {case.reference} (corrected)", now)
+    return correction

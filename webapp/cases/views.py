@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.cases import referrals, services, steps
+from webapp.cases.steps import STEP_PAGES
 from webapp.cases.choices import choice_provider
 from webapp.cases.models import STAGE_LABELS
 from webapp.cases.queries import my_tasks, search_cases
@@ -16,8 +17,7 @@ from webapp.shell.security import request_origin
 
 blueprint = Blueprint("cases", __name__)
 # Steps done on pages of their own rather than the generic form page: form key -> endpoint.
-STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance",
-              "meeting_minutes": "minutes.write_step", "minutes_approval": "minutes.approve_step"}
+
 
 
 def _actor():
@@ -67,6 +67,32 @@ def case_diagram(case_id: int):
     diagram = services.case_diagram(_actor(), case_id, origin=request_origin())
     db.session.commit()  # the look is audited
     return diagram, 200, {"Cache-Control": "no-store"}
+
+
+@blueprint.route("/cases/<int:case_id>/history/<int:record_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct_step(case_id: int, record_id: int):
+    """A new version of a completed step's answers, with the reason; the history keeps both."""
+    actor = _actor()
+    case, record, schema = steps.correction_form(actor, case_id, record_id)
+    if request.method == "GET":
+        return _form_page("cases/correct.html", schema, record.current_answers, {}, {}, case.team_id, case=case,
+                          record=record, reason="", reason_error=None)
+    action, answers, errors, rows_shown = read_form(schema, request.form)
+    reason = request.form.get("correction_reason", "")
+    if action == "submit" and not errors:
+        try:
+            steps.correct_step(actor, case_id, record_id, answers, reason, origin=request_origin(), now=utc_now())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+        else:
+            db.session.commit()
+            flash(f"'{record.step_name}' corrected: the history shows both versions", "success")
+            return redirect(url_for("cases.case_page", case_id=case_id) + f"#history-{record_id}")
+    return _form_page("cases/correct.html", schema, answers, errors if action == "submit" else {}, rows_shown,
+                      case.team_id, case=case, record=record, reason=reason,
+                      reason_error=errors.get("correction_reason") if action == "submit" else None)
 
 
 @blueprint.route("/cases/<int:case_id>/audit")

@@ -45,7 +45,7 @@ def agenda_for(meeting: Meeting) -> Agenda:
 
     agenda = Agenda(earlier_actions=open_actions(meeting.case_id))
     if "cin_plan" in records:
-        agenda.open_actions = records["cin_plan"].answers.get("actions", [])
+        agenda.open_actions = records["cin_plan"].current_answers.get("actions", [])
     referral = records.get("record_referral")
     if referral is not None:
         agenda.concerns = [label for key, label in FLAGS.items() if referral.answers.get(key) == "yes"]

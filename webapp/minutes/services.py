@@ -53,7 +53,7 @@ def starting_content(meeting: Meeting) -> dict:
     plan = db.session.scalar(select(StepRecord).where(StepRecord.case_id == meeting.case_id,
                                                       StepRecord.bpmn_id == "cin_plan")
                              .order_by(StepRecord.completed_at.desc()).limit(1))
-    outcomes = [row.get("outcome", "") for row in (plan.answers.get("outcomes", []) if plan else [])]
+    outcomes = [row.get("outcome", "") for row in (plan.current_answers.get("outcomes", []) if plan else [])]
     return {"progress": [{"outcome": outcome, "progress": ""} for outcome in outcomes if outcome]}
 
 
