@@ -31,7 +31,7 @@ def create_app(config_overrides: dict | None = None, settings: Settings | None =
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
         }),
     ])
-    _configure_logging()
+    _configure_logging(settings.log_format)
     _bind_extensions(app)
     _wire_expressions()
     _register_blueprints(app)
@@ -51,11 +51,31 @@ def _without_query(text: str) -> str:
     return re.sub(r"\?[^\s\"]*", "?…", text) if "?" in text else text
 
 
-def _configure_logging() -> None:
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message (messages never carry personal data)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def _configure_logging(log_format: str = "text") -> None:
     # SpiffWorkflow's loggers attach whole task data (children's details) to INFO records, and
     # SQLAlchemy's echo logs statement parameters: neither may ever reach a log.
     for name in ("spiff", "spiff.metrics", "spiff.task", "spiff.workflow", "sqlalchemy"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if log_format == "json":
+        root = logging.getLogger()
+        if not any(isinstance(h.formatter, JsonLogFormatter) for h in root.handlers):
+            handler = logging.StreamHandler()
+            handler.setFormatter(JsonLogFormatter())
+            root.addHandler(handler)
+            root.setLevel(min(root.level, logging.INFO) if root.level else logging.INFO)
     werkzeug = logging.getLogger("werkzeug")
     if not any(isinstance(f, _NoQueryStrings) for f in werkzeug.filters):
         werkzeug.addFilter(_NoQueryStrings())

@@ -76,6 +76,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     replies: ReplySettings = field(default_factory=ReplySettings)
     worker_interval_seconds: int = 5
+    log_format: str = "text"  # text | json (one JSON object a line, for log collectors)
     problems: list[str] = field(default_factory=list)
 
     @classmethod
@@ -137,7 +138,10 @@ class Settings:
                 gateway_secret=env.get("MAIL_GATEWAY_SECRET", ""),
             ),
             worker_interval_seconds=integer("WORKER_INTERVAL_SECONDS", 5, 1),
+            log_format=env.get("LOG_FORMAT", "text").strip().lower(),
         )
+        if settings.log_format not in {"text", "json"}:
+            problems.append(f"LOG_FORMAT must be text or json, not {settings.log_format!r}.")
         if settings.mail.security not in {"none", "starttls", "ssl"}:
             problems.append(f"SMTP_SECURITY must be none, starttls or ssl, not {settings.mail.security!r}.")
         if settings.replies.imap_security not in {"none", "starttls", "ssl"}:

@@ -36,6 +36,7 @@ def test_a_safe_production_configuration_has_no_problems():
     ({"IMAP_HOST": "imap.partnership.example", "IMAP_SECURITY": "none"}, "IMAP_SECURITY must be ssl or starttls"),
     ({"IMAP_SECURITY": "maybe"}, "IMAP_SECURITY must be none, starttls or ssl"),
     ({"MAIL_GATEWAY_SECRET": "letmein"}, "MAIL_GATEWAY_SECRET must be a random value of at least 32"),
+    ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json"),
 ])
 def test_production_refuses_unsafe_settings(override, expected):
     settings = Settings.from_environment({**SAFE_PRODUCTION, **override})

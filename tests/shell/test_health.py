@@ -12,3 +12,15 @@ def test_not_ready_without_the_processes(client, db_session):
     response = client.get("/ready")
     assert response.status_code == 503
     assert response.json["problems"] == ["the process 'section17' is not deployed: run `flask workflows deploy`"]
+
+
+def test_json_logs_are_one_object_a_line():
+    import json
+    import logging
+
+    from webapp import JsonLogFormatter
+
+    record = logging.LogRecord("webapp.worker", logging.INFO, __file__, 1, "Worker pass: %d timer(s) fired", (3,),
+                               None)
+    assert json.loads(JsonLogFormatter().format(record)) | {"time": "t"} == {
+        "time": "t", "level": "INFO", "logger": "webapp.worker", "message": "Worker pass: 3 timer(s) fired"}
