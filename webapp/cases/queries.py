@@ -9,6 +9,7 @@ from webapp.auth.roles import Role
 from webapp.cases.access import visible_cases_filter
 from webapp.auth.models import User
 from webapp.cases.models import Case, Child, Stage, case_id_from_reference, case_reference
+from webapp.errors import PermissionDenied
 from webapp.extensions import db
 from webapp.workflow.models import OpenTask
 
@@ -29,6 +30,8 @@ class TaskRow:
 def my_tasks(actor, limit: int = 200) -> list[TaskRow]:
     """Ready steps for the actor, oldest first: social-worker steps of their allocated cases (and of their team's
     unallocated cases), team-manager steps of their team's cases."""
+    if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+        raise PermissionDenied("My tasks lists the case steps of social workers and team managers.")
     conditions = []
     if actor.has_role(Role.SOCIAL_WORKER) and actor.team_id:
         conditions.append(and_(OpenTask.role == Role.SOCIAL_WORKER.value, Case.team_id == actor.team_id,
@@ -71,6 +74,8 @@ class CasePage:
 
 def search_cases(actor, text: str = "", stage: str = "", page: int = 1) -> CasePage:
     """The actor's visible cases, newest first, by reference or any part of the child's name, and stage."""
+    if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.SENIOR_MANAGER):
+        raise PermissionDenied("The case list is for children's social care staff.")
     query = select(Case.id).join(Child, Child.id == Case.child_id).where(visible_cases_filter(actor))
     text = text.strip()
     if text:

@@ -1,0 +1,70 @@
+"""The access table in docs/ACCESS.md, walked: every role against every row, exactly as the table says."""
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.cases.builders import complete, convene, record_attendance, referral_answers, start_meeting_now
+from tests.helpers import sign_in
+from tests.minutes.builders import approve, user, write
+from webapp.audit.services import NO_ORIGIN
+from webapp.cases import referrals
+from webapp.demo import DEMO_PASSWORD
+from webapp.escalations import services as escalations
+from webapp.worker import render_documents
+
+TABLE = Path(__file__).resolve().parent.parent / "docs" / "ACCESS.md"
+WALKED_AS = {"social_worker": "sw1", "team_manager": "tm1", "senior_manager": "sm1",
+             "agency_practitioner": "gp1", "process_owner": "po1", "administrator": "admin",
+             "independent_chair": "chair1"}
+
+
+def rows() -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+    """(role columns, [(record, address, yes/no per role)]) from the markdown table."""
+    lines = [line for line in TABLE.read_text().splitlines() if line.startswith("|")]
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    header, body = cells[0], [c for c in cells[2:]]
+    return header[2:], [(c[0], c[1].strip("`"), c[2:]) for c in body]
+
+
+def test_the_table_names_every_role_and_only_yes_or_no():
+    roles, body = rows()
+    assert set(roles) == set(WALKED_AS) and len(body) >= 20
+    assert all(set(answers) <= {"yes", "no"} and len(answers) == len(roles) for _, _, answers in body)
+
+
+@pytest.fixture
+def world(app, partnership, clock):
+    """A case referred online by gp1, allocated to sw1; its day-20 meeting held with minutes issued and printed;
+    an escalation gp1 raised about the meeting."""
+    session, now = partnership, datetime.now(timezone.utc)
+    gp1, sw1, tm1 = user(session, "gp1"), user(session, "sw1"), user(session, "tm1")
+    case = referrals.create_agency_referral(gp1, referral_answers(gp_id=gp1.agency_id), origin=NO_ORIGIN, now=now)
+    complete(tm1, case, "referral_decision", {"decision": "section17_assessment", "allocated_worker_id": sw1.id,
+                                              "decision_reasons": "x", "referrer_acknowledged": False})
+    meeting = convene(sw1, case, "convene_by_day_20", now + timedelta(hours=1))
+    start_meeting_now(meeting)
+    record_attendance(sw1, case, meeting)
+    write(sw1, case)
+    version = approve(tm1, case)
+    session.commit()
+    render_documents(limit=10)
+    escalation = escalations.raise_escalation(gp1, escalations.Challenge(
+        "no", f"meeting-{meeting.id}", "roles", "Who visits", "Low", "Clarity"), origin=NO_ORIGIN, now=now)
+    session.commit()
+    return {"case": case.id, "child": case.child_id, "meeting": meeting.id, "document": version.document_id,
+            "escalation": escalation.id}
+
+
+@pytest.mark.parametrize("role", list(WALKED_AS))
+def test_every_role_against_every_row(app, world, role):
+    roles, body = rows()
+    client = app.test_client()
+    sign_in(client, WALKED_AS[role], DEMO_PASSWORD)
+    wrong = []
+    for record, address, answers in body:
+        allowed = answers[roles.index(role)] == "yes"
+        status = client.get(address.format(**world)).status_code
+        if (status == 200) != allowed or (not allowed and status not in {403, 404}):
+            wrong.append(f"{record} ({address}): {status}, the table says {'yes' if allowed else 'no'}")
+    assert not wrong, f"{role} ({WALKED_AS[role]}):\n" + "\n".join(wrong)
