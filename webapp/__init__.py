@@ -122,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.cases.views import blueprint as cases_blueprint
     from webapp.escalations.views import blueprint as escalations_blueprint
     from webapp.processes.views import blueprint as processes_blueprint
+    from webapp.api.pages import blueprint as api_tokens_blueprint
+    from webapp.api.views import blueprint as api_blueprint
     from webapp.information_requests.views import blueprint as information_requests_blueprint
     from webapp.mail.views import blueprint as mail_blueprint
     from webapp.meetings.inbox_views import blueprint as meeting_replies_blueprint
@@ -148,6 +150,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(minutes_blueprint)
     app.register_blueprint(escalations_blueprint)
     app.register_blueprint(processes_blueprint)
+    app.register_blueprint(api_blueprint)
+    app.register_blueprint(api_tokens_blueprint)
     if app.config["APP_SETTINGS"].environment == "development":
         from webapp.mail.dev_views import blueprint as dev_mail_blueprint
 

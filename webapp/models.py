@@ -16,3 +16,4 @@ from webapp.documents.models import Document  # noqa: F401
 from webapp.minutes.models import CaseAction, MinutesVersion  # noqa: F401
 from webapp.escalations.models import Escalation, EscalationEntry, EscalationStage  # noqa: F401
 from webapp.processes.models import ProcessDraft  # noqa: F401
+from webapp.api.models import ApiToken  # noqa: F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, current_app, g, render_template
+from flask import Blueprint, Flask, current_app, g, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -103,8 +103,10 @@ ERROR_PAGES = {
 }
 
 
-def render_error(status: int, detail: str | None = None):
+def render_error(status: int, detail: str | None = None, fields: dict | None = None):
     title, advice = ERROR_PAGES.get(status, ERROR_PAGES[500])
+    if request.path.startswith("/api/"):  # the API answers in JSON, with field detail where there is some
+        return {"error": detail or title, "fields": fields or {}}, status
     return render_template("shell/error.html", title=title, advice=advice, detail=detail), status
 
 
@@ -117,7 +119,7 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error):
         db.session.rollback()
-        return render_error(error.status_code, str(error))
+        return render_error(error.status_code, str(error), getattr(error, "field_errors", None))
 
     @app.errorhandler(HTTPException)
     def http_error(error):
