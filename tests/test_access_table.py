@@ -7,10 +7,12 @@ import pytest
 from tests.cases.builders import complete, convene, record_attendance, referral_answers, start_meeting_now
 from tests.helpers import sign_in
 from tests.minutes.builders import approve, user, write
+from webapp.api import tokens
 from webapp.audit.services import NO_ORIGIN
 from webapp.cases import referrals
 from webapp.demo import DEMO_PASSWORD
 from webapp.escalations import services as escalations
+from webapp.extensions import db
 from webapp.worker import render_documents
 
 TABLE = Path(__file__).resolve().parent.parent / "docs" / "ACCESS.md"
@@ -61,10 +63,14 @@ def test_every_role_against_every_row(app, world, role):
     roles, body = rows()
     client = app.test_client()
     sign_in(client, WALKED_AS[role], DEMO_PASSWORD)
+    walker = user(db.session, WALKED_AS[role])
+    _, token = tokens.create_personal_token(walker, "walk", origin=NO_ORIGIN, now=datetime.now(timezone.utc))
+    db.session.commit()
     wrong = []
     for record, address, answers in body:
         allowed = answers[roles.index(role)] == "yes"
-        status = client.get(address.format(**world)).status_code
+        headers = {"Authorization": f"Bearer {token}"} if address.startswith("/api/") else {}
+        status = client.get(address.format(**world), headers=headers).status_code
         if (status == 200) != allowed or (not allowed and status not in {403, 404}):
             wrong.append(f"{record} ({address}): {status}, the table says {'yes' if allowed else 'no'}")
     assert not wrong, f"{role} ({WALKED_AS[role]}):\n" + "\n".join(wrong)

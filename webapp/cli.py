@@ -5,6 +5,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from webapp.api.cli import api_cli
 from webapp.audit.cli import audit_cli
 from webapp.extensions import db
 from webapp.meetings.cli import meetings_cli
@@ -18,6 +19,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(workflows_cli)
     app.cli.add_command(meetings_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(api_cli)
 
 
 @click.command("seed-demo")

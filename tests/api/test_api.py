@@ -122,3 +122,17 @@ def test_an_escalation_through_the_api_stops_for_immediate_risk(client, partners
     assert raised.status_code == 201 and raised.json["stage"] == 1
     found = client.get(f"/api/v1/escalations/{raised.json['id']}", headers=bearer(sw1_token)).json
     assert found["case_reference"] == case.reference
+
+
+def test_an_operator_makes_a_service_token_from_the_command_line(app, committed_db):
+    from webapp.demo import seed_demo
+
+    seed_demo(committed_db)
+    committed_db.commit()
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["api", "service-token", "gp1", "--name", "Practice system"])
+    assert made.exit_code == 0 and made.output.startswith("cin_")
+    client = app.test_client()
+    assert client.get("/api/v1/escalations", headers=bearer(made.output.strip())).status_code == 200
+    refused = runner.invoke(args=["api", "service-token", "nobody", "--name", "x"])
+    assert refused.exit_code == 1 and "no active account called 'nobody'" in refused.output

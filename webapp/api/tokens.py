@@ -53,6 +53,17 @@ def create_service_token(actor, user_id: int, name: str, *, origin: Origin, now:
     return row, token
 
 
+def issue_service_token(username: str, name: str, *, now: datetime) -> str:
+    """The operator's way (`flask api service-token`): a service token for an active account, audited."""
+    owner = db.session.scalar(select(User).where(User.username == username.lower()))
+    if owner is None or not owner.is_active:
+        raise NotFound(f"There is no active account called {username!r}.")
+    row, token = _make(owner, "service", name, owner, now)
+    record_event("api.token_created", actor_label="flask api service-token", subject=("users", owner.id),
+                 detail={"token_id": row.id, "kind": "service"})
+    return token
+
+
 def my_tokens(actor) -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == actor.id)
                                    .order_by(ApiToken.id.desc())))

@@ -23,10 +23,6 @@ csrf.exempt(blueprint)
 LARGEST_ID = 2**31 - 1
 
 
-class Unauthorised(Exception):
-    pass
-
-
 @blueprint.before_request
 def authenticate():
     if request.endpoint == "api.openapi":
@@ -66,8 +62,6 @@ def _shaped(write):
     try:
         return write()
     except (TypeError, ValueError, AttributeError, KeyError) as error:
-        if isinstance(error, InvalidInput):
-            raise
         raise InvalidInput(f"The answers do not fit the form: {type(error).__name__}") from None
 
 
