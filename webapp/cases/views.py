@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.cases import referrals, services, steps
+from webapp.cases.flags import concern_flags
 from webapp.cases.steps import STEP_PAGES
 from webapp.cases.choices import choice_provider
 from webapp.cases.models import STAGE_LABELS
@@ -16,6 +17,7 @@ from webapp.shell.schema_forms import build_fields, error_list, read_form
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("cases", __name__)
+blueprint.add_app_template_global(concern_flags, "concern_flags")
 # Steps done on pages of their own rather than the generic form page: form key -> endpoint.
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from webapp.cases.flags import concern_flags
 from webapp.cases.models import StepRecord
 from webapp.extensions import db
 from webapp.meetings.models import Meeting
@@ -21,12 +22,6 @@ STANDARD_SECTIONS = [
     "Contingency plan, and how often the child will be seen",
     "Date of the next review",
 ]
-FLAGS = {
-    "parental_substance_use": "Parental alcohol or substance use",
-    "domestic_abuse": "Domestic abuse",
-    "parental_conflict": "Conflict between the parents",
-    "parental_mental_health": "A parent's mental health",
-}
 
 
 @dataclass
@@ -46,9 +41,5 @@ def agenda_for(meeting: Meeting) -> Agenda:
     agenda = Agenda(earlier_actions=open_actions(meeting.case_id))
     if "cin_plan" in records:
         agenda.open_actions = records["cin_plan"].current_answers.get("actions", [])
-    referral = records.get("record_referral")
-    if referral is not None:
-        agenda.concerns = [label for key, label in FLAGS.items() if referral.answers.get(key) == "yes"]
-        if referral.answers.get("immediate_protection_needed"):
-            agenda.concerns.insert(0, "Immediate protection was needed at referral")
+    agenda.concerns = [str(flag) for flag in concern_flags(meeting.case_id)]
     return agenda

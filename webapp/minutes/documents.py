@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from webapp.cases.flags import concern_flags
 from webapp.documents.rendering import record_html
 from webapp.extensions import db
 from webapp.minutes.distribution import recipients
@@ -23,7 +24,7 @@ def minutes_html(version_id: int) -> str:
     return record_html(
         "pdf/minutes.html", version=version, meeting=meeting, case=meeting.case, content=version.content,
         sections=SECTIONS, chair=chair, visiting=visiting.get(version.content.get("visiting_frequency")),
-        distribution=[name for name, _, _ in recipients(version)],
+        distribution=[name for name, _, _ in recipients(version)], flags=concern_flags(meeting.case_id),
         document_title=f"{meeting.kind_label}: minutes, case {meeting.case.reference}, version {version.number}",
         description=f"Minutes of the {meeting.kind_label.lower()} for case {meeting.case.reference}",
         partnership_name=current_app.config["APP_SETTINGS"].partnership_name,
