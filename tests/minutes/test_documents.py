@@ -14,7 +14,7 @@ from tests.cases.builders import (
     convene, open_case, referral_answers, start_assessment, start_meeting_now, take_to_first_review,
 )
 from tests.helpers import sign_in
-from tests.minutes.builders import CONTENT, approve, held_meeting, write
+from tests.minutes.builders import CONTENT, approve, held_meeting, user, write
 from webapp.audit.models import AuditEvent
 from webapp.demo import DEMO_PASSWORD
 from webapp.documents.models import Document
@@ -164,7 +164,7 @@ def test_a_family_link_works_once_issued_and_stops_when_it_expires(partnership, 
 
 def test_each_plan_written_gets_its_pdf(partnership_committed, clock):
     session = partnership_committed
-    case, meeting, sw1, tm1 = held_meeting(session)
+    sw1, tm1 = user(session, "sw1"), user(session, "tm1")
     other = open_case(sw1, referral_answers(given="Cy", family="Democase"))
     take_to_first_review(other, sw1, tm1, "2026-03-02")
     session.commit()

@@ -4,7 +4,7 @@ def test_health_answers_without_sign_in(client):
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
 
-def test_ready_says_what_is_missing_then_ready(client, db_session, partnership):
+def test_ready_once_the_schema_is_current_and_the_processes_deployed(client, db_session, partnership):
     assert client.get("/ready").json == {"status": "ready"}
 
 

@@ -7,15 +7,17 @@ from flask import Blueprint, g, request
 
 from webapp.api.openapi import document
 from webapp.api.tokens import user_for_token
+from webapp.audit.services import record_event
 from webapp.auth.roles import Role
 from webapp.cases import referrals, services as case_services, steps
+from webapp.cases.access import get_visible_case
 from webapp.cases.queries import my_tasks, search_cases
 from webapp.cases.steps import STEP_PAGES
 from webapp.columns import utc_now
 from webapp.errors import Conflict, InvalidInput, NotFound
 from webapp.escalations import services as escalations
 from webapp.extensions import csrf, db
-from webapp.meetings.services import get_meeting, meetings_on_case
+from webapp.meetings.services import meetings_on_case
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -132,18 +134,18 @@ def complete(case_id: int, task_id: str):
     step = steps.open_step(g.api_user, _id(case_id), task_id, origin=request_origin(), audit=False)
     if step.task.form_key in STEP_PAGES:
         raise Conflict("This step is done on its own page in the service (it records a meeting or minutes).")
-    record = _shaped(lambda: steps.complete_step(g.api_user, case_id, task_id, answers, origin=request_origin(),
-                                                 now=utc_now()))
+    record = _shaped(lambda: steps.record_step(g.api_user, step.case, step.task, answers, origin=request_origin(),
+                                               now=utc_now(), schema=step.schema))
     db.session.commit()
     return {"completed": True, "record_id": record.id, "step": record.step_name}
 
 
 @blueprint.get("/cases/<int:case_id>/meetings")
 def meetings(case_id: int):
-    case_services.view_case(g.api_user, _id(case_id), origin=request_origin())  # access, and the look is audited
+    found = get_visible_case(g.api_user, _id(case_id))
+    record_event("case.viewed", actor=g.api_user, subject=found, origin=request_origin())
     items = []
     for meeting in meetings_on_case(case_id):
-        get_meeting(g.api_user, meeting.id)
         items.append({"id": meeting.id, "kind": meeting.kind, "starts_at": meeting.starts_at.isoformat(),
                       "ends_at": meeting.ends_at.isoformat(), "location": meeting.location, "status": meeting.status,
                       "invitees": [{"name": i.name, "role": i.role, "answer": i.answer,

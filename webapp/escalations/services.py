@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
@@ -131,10 +131,13 @@ def get_escalation(actor, escalation_id: int, *, origin: Origin | None = None) -
 
 
 def my_escalations(actor) -> list[Escalation]:
-    """Escalations the actor raised, holds, or their agency raised; newest first."""
-    query = select(Escalation).order_by(Escalation.raised_at.desc())
-    return [e for e in db.session.scalars(query) if
-            actor.id in {p.id for p in everyone(e)} or (actor.agency_id and actor.agency_id == e.agency_id)]
+    """Escalations the actor raised, holds or held, or their agency raised; newest first."""
+    held = select(EscalationStage.escalation_id).where(
+        (EscalationStage.raiser_holder_id == actor.id) | (EscalationStage.responder_holder_id == actor.id))
+    mine = [Escalation.raised_by_id == actor.id, Escalation.id.in_(held)]
+    if actor.agency_id is not None:
+        mine.append(Escalation.agency_id == actor.agency_id)
+    return list(db.session.scalars(select(Escalation).where(or_(*mine)).order_by(Escalation.raised_at.desc())))
 
 
 def on_case(case_id: int) -> list[Escalation]:

@@ -34,7 +34,7 @@ def ingest_message(raw: bytes, *, via: str, now: datetime) -> list[CalendarReply
         select(CalendarReply.id).where(CalendarReply.message_id == envelope.message_id).limit(1)) is not None
     base = dict(received_at=now, via=via, message_id=envelope.message_id, from_address=envelope.sender, raw=raw)
     try:
-        answers = read_answers(raw)
+        answers = read_answers(raw, envelope.sender)
     except UnreadableReply as problem:
         answers, reason = [], str(problem)
     else:

@@ -140,12 +140,13 @@ def parse_calendar(data: bytes, sender: str | None = None) -> list[CalendarAnswe
         raise UnreadableReply(f"the {method} cannot be read: {error}"[:300]) from None
 
 
-def read_answers(raw_message: bytes) -> list[CalendarAnswer]:
-    """Every answer in an e-mail; UnreadableReply with the reason when there is none to read."""
+def read_answers(raw_message: bytes, sender: str | None = None) -> list[CalendarAnswer]:
+    """Every answer in an e-mail; UnreadableReply with the reason when there is none to read. `sender` (the
+    From address, when the caller has read it already) picks the proposer of a COUNTER listing everyone."""
     parts = calendar_parts(raw_message)
     if not parts:
         raise UnreadableReply("the message has no calendar part")
-    sender = envelope_of(raw_message).sender
+    sender = sender or envelope_of(raw_message).sender
     answers = [answer for part in parts for answer in parse_calendar(part, sender)]
     if not answers:
         raise UnreadableReply("the calendar part holds no event")

@@ -27,7 +27,7 @@ from webapp.workflow.bundles import Library
 from webapp.workflow.migration import MigrationCheck
 from webapp.workflow.models import WorkflowInstance, WorkflowVersion
 from webapp.workflow.validation import Problem, validate_bundle
-from webapp.workflow.versions import deploy_bundle, list_versions
+from webapp.workflow.versions import current_version, deploy_bundle, list_versions
 from webapp.workflow.xml import MAX_DIAGRAM_BYTES, NSMAP, UnsafeXml, parse_diagram
 
 MAX_FORM_BYTES = 256 * 1024
@@ -62,18 +62,10 @@ def processes(actor) -> list[ProcessRow]:
             for pid, rows in sorted(grouped.items())]
 
 
-def _current(process_id: str) -> WorkflowVersion:
-    version = db.session.scalar(select(WorkflowVersion).where(WorkflowVersion.process_id == process_id)
-                                .order_by(WorkflowVersion.id.desc()).limit(1))
-    if version is None:
-        raise NotFound("There is no such process.")
-    return version
-
-
 def editing(actor, process_id: str) -> tuple[ProcessDraft | None, WorkflowVersion]:
     """The saved draft (if any) and the version it starts from."""
     require_editor(actor)
-    version = _current(process_id)
+    version = current_version(process_id)
     draft = db.session.scalar(select(ProcessDraft).where(ProcessDraft.process_id == process_id))
     return draft, version
 
@@ -228,7 +220,7 @@ def discard_draft(actor, process_id: str, *, origin: Origin) -> None:
 def export_bundle(actor, process_id: str, *, origin: Origin) -> bytes:
     """The running version's bundle as a zip of files laid out like workflows/ (diagrams, forms/)."""
     require_editor(actor)
-    version = _current(process_id)
+    version = current_version(process_id)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in sorted(version.diagrams.items()):
@@ -251,7 +243,7 @@ def running_on_older_versions(actor, process_id: str, limit: int = 200) -> list[
     """Unfinished instances of earlier versions, each with whether it can move to the newest version (the
     migration preview: the steps it is at, or why it cannot move)."""
     require_editor(actor)
-    newest = _current(process_id)
+    newest = current_version(process_id)
     older = db.session.scalars(
         select(WorkflowInstance).join(WorkflowVersion, WorkflowVersion.id == WorkflowInstance.version_id)
         .where(WorkflowVersion.process_id == process_id, WorkflowInstance.version_id != newest.id,
@@ -271,13 +263,19 @@ def _subject_label(instance: WorkflowInstance) -> str:
 def migrate_instances(actor, process_id: str, instance_ids: list[int], *, origin: Origin, now: datetime) -> int:
     """Move the chosen instances to the newest version; all or none: any that is not safe refuses the lot."""
     require_editor(actor)
-    newest = _current(process_id)
-    chosen = {r.instance.id: r for r in running_on_older_versions(actor, process_id)}
+    newest = current_version(process_id)
     if not instance_ids:
         raise InvalidInput("Nothing was moved", {"instances": "Choose the cases to move"})
-    problems = {f"instance-{i}": (f"{chosen[i].label}: " + "; ".join(chosen[i].check.reasons)) if i in chosen
-                else f"Instance {i} is not a running instance of an earlier version"
-                for i in instance_ids if i not in chosen or not chosen[i].check.safe}
+    problems = {}
+    for instance_id in instance_ids:
+        instance = db.session.get(WorkflowInstance, instance_id) if instance_id <= 2**31 - 1 else None
+        if instance is None or instance.is_completed or instance.version_id == newest.id or \
+                db.session.get(WorkflowVersion, instance.version_id).process_id != process_id:
+            problems[f"instance-{instance_id}"] = f"Instance {instance_id} is not a running instance of an earlier version"
+            continue
+        checked = migration.check(instance_id, newest.id)
+        if not checked.safe:
+            problems[f"instance-{instance_id}"] = f"{_subject_label(instance)}: " + "; ".join(checked.reasons)
     if problems:
         raise InvalidInput("Nothing was moved", problems)
     for instance_id in instance_ids:

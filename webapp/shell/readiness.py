@@ -2,6 +2,8 @@
 Section 17 process deployed."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -23,7 +25,7 @@ def readiness_problems() -> list[str]:
     except SQLAlchemyError as error:
         return [f"the database does not answer: {type(error).__name__}"]
     problems = []
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = _newest_migration()
     if current != head:
         problems.append(f"the schema is at {current}, not {head}: run `flask db upgrade`")
     problems += [f"the process {p!r} is not deployed: run `flask workflows deploy`"
@@ -31,7 +33,9 @@ def readiness_problems() -> list[str]:
     return problems
 
 
-def _alembic_config() -> Config:
+@lru_cache(maxsize=1)
+def _newest_migration() -> str:
+    """The head revision of the migrations shipped with this code (read from disk once per process)."""
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    return config
+    return ScriptDirectory.from_config(config).get_current_head()
