@@ -136,3 +136,10 @@ def test_an_operator_makes_a_service_token_from_the_command_line(app, committed_
     assert client.get("/api/v1/escalations", headers=bearer(made.output.strip())).status_code == 200
     refused = runner.invoke(args=["api", "service-token", "nobody", "--name", "x"])
     assert refused.exit_code == 1 and "no active account called 'nobody'" in refused.output
+
+
+def test_a_token_s_last_use_is_kept(client, partnership, sw1_token):
+    assert client.get("/api/v1/escalations", headers=bearer(sw1_token)).status_code == 200
+    partnership.expire_all()
+    row, = tokens.my_tokens(user(partnership, "sw1"))
+    assert row.last_used_at is not None

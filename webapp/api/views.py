@@ -35,6 +35,7 @@ def authenticate():
         db.session.rollback()
         return {"error": "A valid API token is required: Authorization: Bearer <token>", "fields": {}}, 401, \
             {"WWW-Authenticate": "Bearer"}
+    db.session.commit()  # the token's "last used", shown on the API tokens page
     g.api_user = user
     return None
 
