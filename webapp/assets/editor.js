@@ -9,11 +9,8 @@ import {
   CamundaPlatformPropertiesProviderModule,
 } from "bpmn-js-properties-panel";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
-import { layoutProcess } from "bpmn-auto-layout";
 import { handlersModule } from "./handlers.js";
-
-// Diagrams written by hand (or by other tools) may carry no layout: lay them out before drawing them.
-const drawable = async (xml) => (/BPMNDiagram/.test(xml) ? xml : layoutProcess(xml));
+import { drawable } from "./layout.js";
 
 function start() {
   const root = document.getElementById("diagram-editor");
