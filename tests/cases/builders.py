@@ -1,8 +1,20 @@
-"""Referral answers for tests, and a quick way to open a case through the real services."""
+"""Referral and assessment answers for tests, and a quick way to open a case through the real services."""
 from datetime import datetime, timezone
 
 from webapp.audit.services import NO_ORIGIN
 from webapp.cases import referrals
+
+CONCERNS = ("parental_substance_use", "domestic_abuse", "parental_conflict", "parental_mental_health")
+# The follow-ups a "yes" to a concern requires, for tests that do not care what they say.
+FOLLOW_UPS = {"details": "Reported by the referrer", "frequency": "Weekly", "impact": "Tired at school",
+              "child_says": "Not asked yet"}
+
+
+def with_follow_ups(answers: dict) -> dict:
+    """The answers, with the follow-ups of each concern answered "yes" filled in where the test left them out."""
+    filled = {f"{key}_{suffix}": text for key in CONCERNS if answers.get(key) == "yes"
+              for suffix, text in FOLLOW_UPS.items()}
+    return {**filled, **answers}
 
 
 def referral_answers(given="Ava", family="Demochild", postcode="HG1 1AA", gp_id=None, **extra) -> dict:
@@ -18,7 +30,14 @@ def referral_answers(given="Ava", family="Demochild", postcode="HG1 1AA", gp_id=
     }
     if gp_id is not None:
         answers["gp_practice_id"] = gp_id
-    return {**answers, **extra}
+    return with_follow_ups({**answers, **extra})
+
+
+def assessment_answers(**extra) -> dict:
+    """The smallest valid assessment: the child not seen, none of the concerns found."""
+    answers = {"child_seen": False, "child_wishes_and_feelings": "x", "findings": "x",
+               **{key: "no" for key in CONCERNS}}
+    return with_follow_ups({**answers, **extra})
 
 
 def open_case(actor, answers: dict, household_id=None):
@@ -128,7 +147,7 @@ def take_to_first_review(case, worker, manager, plan_agreed_on: str) -> None:
     """From the referral decision to the first CIN review meeting's convene step, with the smallest valid
     answers (the day-20 and initial child in need meetings held on the way)."""
     start_assessment(case, worker, manager)
-    complete(worker, case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x", "findings": "x"})
+    complete(worker, case, "assessment", assessment_answers())
     hold_meeting(worker, case, "convene_by_day_20")
     complete(manager, case, "manager_review", {"assessment_agreed": True})
     complete(manager, case, "assessment_outcome", {"outcome": "cin_plan", "outcome_reasons": "x"})
@@ -137,3 +156,11 @@ def take_to_first_review(case, worker, manager, plan_agreed_on: str) -> None:
                                         "actions": [{"action": "x", "owner": "x", "due_on": "2026-04-01"}],
                                         "visiting_frequency": "weekly", "lead_practitioner": "x"})
     hold_meeting(worker, case)
+
+
+def take_to_assessment_outcome(case, worker, manager) -> None:
+    """From the referral decision to the open assessment outcome step (the day-20 meeting held on the way)."""
+    start_assessment(case, worker, manager)
+    complete(worker, case, "assessment", assessment_answers())
+    hold_meeting(worker, case, "convene_by_day_20")
+    complete(manager, case, "manager_review", {"assessment_agreed": True})

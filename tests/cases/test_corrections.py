@@ -3,7 +3,7 @@ history keeps both; answers that steered the process cannot change."""
 import pytest
 from sqlalchemy import select
 
-from tests.cases.builders import complete, open_case, referral_answers, start_assessment
+from tests.cases.builders import CONCERNS, assessment_answers, complete, open_case, referral_answers, start_assessment
 from tests.helpers import csrf_token, sign_in
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import NO_ORIGIN
@@ -13,7 +13,7 @@ from webapp.cases.models import StepRecord
 from webapp.demo import DEMO_PASSWORD
 from webapp.errors import InvalidInput, PermissionDenied
 
-ASSESSMENT = {"child_seen": False, "child_wishes_and_feelings": "Quiet", "findings": "Needs breakfast support"}
+ASSESSMENT = assessment_answers(child_wishes_and_feelings="Quiet", findings="Needs breakfast support")
 
 
 def user(session, name):
@@ -50,7 +50,8 @@ def test_the_author_corrects_with_a_reason_and_both_versions_stay(partnership, a
     assert form.status_code == 200 and "school nurse referral" in form.text
     saved = client.post(f"/cases/{case.id}/history/{record.id}/correct", data={
         "csrf_token": csrf_token(form.text), "child_seen": "false", "child_wishes_and_feelings": "Quiet",
-        "findings": "Breakfast club agreed", "correction_reason": "Agreed at supervision"})
+        "findings": "Breakfast club agreed", "correction_reason": "Agreed at supervision",
+        **{key: "no" for key in CONCERNS}})
     assert saved.status_code == 302
     partnership.expire_all()
     assert [c.reason for c in partnership.get(StepRecord, record.id).corrections] == [

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from tests.cases.builders import (
-    complete, hold_meeting, issue_minutes, open_case, referral_answers, take_to_first_review,
+    assessment_answers, complete, hold_meeting, issue_minutes, open_case, referral_answers, take_to_first_review,
 )
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
@@ -127,8 +127,7 @@ def test_day_20_without_a_meeting_stops_the_case_until_the_manager_signs_a_ratio
     case = _at_assessment(session, clock)
     assert open_steps(session, case) == {"assessment", "convene_by_day_20"}
     assert due_of(session, case, "convene_by_day_20").isoformat() == "2026-03-30T22:59:59+00:00"  # day 20, BST
-    complete(user(session, "sw1"), case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x",
-                                                        "findings": "x"})
+    complete(user(session, "sw1"), case, "assessment", assessment_answers())
     session.commit()
     assert open_steps(session, case) == {"convene_by_day_20"}  # no way on without the meeting
     clock.move_to(datetime(2026, 3, 31, 8, 0, tzinfo=timezone.utc))
@@ -157,8 +156,7 @@ def test_a_meeting_convened_in_time_needs_no_rationale_and_day_10_alerts_the_man
     # Convened before day 20 for a date after it: the gate asks for a meeting convened, so no rationale.
     meeting = convene(user(session, "sw1"), case, "convene_by_day_20",
                       datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc))
-    complete(user(session, "sw1"), case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x",
-                                                        "findings": "x"})
+    complete(user(session, "sw1"), case, "assessment", assessment_answers())
     session.commit()
     clock.move_to(datetime(2026, 3, 31, 8, 0, tzinfo=timezone.utc))  # day 20 has passed
     fire_due_timers()
@@ -198,8 +196,7 @@ def test_the_dashboard_shows_overdue_work_the_day_20_gate_and_silent_agencies(pa
     school = session.scalar(select(Agency).where(Agency.kind == AgencyKind.SCHOOL.value))
     request_information(user(session, "sw1"), case.id, school.id, "Attendance?", addressed_to_id=None,
                         origin=NO_ORIGIN, now=datetime.now(timezone.utc))
-    complete(user(session, "sw1"), case, "assessment", {"child_seen": False, "child_wishes_and_feelings": "x",
-                                                        "findings": "x"})
+    complete(user(session, "sw1"), case, "assessment", assessment_answers())
     session.commit()
     clock.move_to(datetime(2026, 3, 27, 8, 0, tzinfo=timezone.utc))  # Friday: day 20 is Monday, none convened
     client = app.test_client()

@@ -1,5 +1,6 @@
-"""Concerns flagged on a case (professional curiosity): a concern answered "yes" at referral stays in view on every
-later step, on every meeting's agenda and in the minutes, with what was said about it, so no later step loses it."""
+"""Concerns flagged on a case (professional curiosity): a concern answered "yes" at referral or at assessment stays in
+view on every later step, on every meeting's agenda and in the minutes, with what was said about it, so no later
+step loses it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +16,11 @@ FLAGS = {
     "parental_conflict": "Conflict between the parents",
     "parental_mental_health": "A parent's mental health",
 }
+# The follow-ups to a "yes", as `<concern>_<suffix>`; `_details` holds the pattern (the key older records used).
+FOLLOW_UPS = {"frequency": "how often", "impact": "impact on the child", "child_says": "the child says"}
+ANSWERS = {"yes": "yes", "no": "answered no", "not_known": "answered not known"}
+# Where the concerns are asked; the assessment's rework step uses the same form, and the latest one counts.
+SOURCES = (("At referral", ("record_referral",)), ("At assessment", ("assessment", "assessment_rework")))
 
 
 @dataclass(frozen=True)
@@ -27,14 +33,35 @@ class Flag:
 
 
 def concern_flags(case_id: int) -> list[Flag]:
-    """The concerns flagged on the case's referral (as corrected), immediate protection first."""
-    referral = db.session.scalar(select(StepRecord).where(StepRecord.case_id == case_id,
-                                                          StepRecord.bpmn_id == "record_referral").limit(1))
-    if referral is None:
-        return []
-    answers = referral.current_answers
-    flags = [Flag(label, str(answers.get(f"{key}_details") or "").strip())
-             for key, label in FLAGS.items() if answers.get(key) == "yes"]
-    if answers.get("immediate_protection_needed"):
+    """The concerns answered "yes" on the case's referral or latest assessment (as corrected), each with every
+    account of it, immediate protection first."""
+    accounts = [(source, _latest_answers(case_id, steps)) for source, steps in SOURCES]
+    flags = [Flag(label, " ".join(_account(source, answers, key) for source, answers in accounts if key in answers))
+             for key, label in FLAGS.items() if any(answers.get(key) == "yes" for _, answers in accounts)]
+    if accounts[0][1].get("immediate_protection_needed"):
         flags.insert(0, Flag("Immediate protection was needed at referral"))
-    return flags
+    from webapp.safer_sleep.services import safer_sleep_flags  # late: that package builds on this module's Flag
+
+    return flags + safer_sleep_flags(case_id)
+
+
+def _latest_answers(case_id: int, bpmn_ids: tuple[str, ...]) -> dict:
+    record = db.session.scalar(select(StepRecord).where(StepRecord.case_id == case_id,
+                                                        StepRecord.bpmn_id.in_(bpmn_ids))
+                               .order_by(StepRecord.completed_at.desc(), StepRecord.id.desc()).limit(1))
+    return record.current_answers if record is not None else {}
+
+
+def _account(source: str, answers: dict, key: str) -> str:
+    """One step's account of a concern, as a sentence: the pattern, then each follow-up answered."""
+    if answers[key] != "yes":
+        return f"{source} — {ANSWERS.get(answers[key], answers[key])}."
+    parts = [_text(answers, f"{key}_details")] + [f"{title}: {_text(answers, f'{key}_{suffix}')}"
+                                                  for suffix, title in FOLLOW_UPS.items()
+                                                  if _text(answers, f"{key}_{suffix}")]
+    text = "; ".join(part for part in parts if part) or ANSWERS["yes"]
+    return f"{source} — {text}" + ("" if text.endswith((".", "!", "?", '"', "'", "”", "’", ")")) else ".")
+
+
+def _text(answers: dict, key: str) -> str:
+    return str(answers.get(key) or "").strip()
