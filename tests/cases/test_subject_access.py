@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tests.cases.builders import complete, open_case, referral_answers, start_assessment
 from tests.helpers import sign_in
+from tests.safer_sleep import builders as safer_sleep
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.cases import services
@@ -23,8 +24,9 @@ def user(session, name):
 
 def test_the_export_holds_the_child_s_records_and_nothing_about_the_sibling(app, partnership, client, clock):
     sw1, tm1 = user(partnership, "sw1"), user(partnership, "tm1")
-    ava = open_case(sw1, referral_answers(concern_what="Ava arrives hungry"))
+    ava = open_case(sw1, referral_answers(concern_what="Ava arrives hungry", child_date_of_birth="2026-01-05"))
     start_assessment(ava, sw1, tm1)
+    safer_sleep.record(sw1, ava, safer_sleep.RISKY)
     sibling = open_case(sw1, referral_answers(given="Zed", concern_what="Zed's bruise on the left arm"),
                         household_id=ava.child.household_id)
     complete(tm1, sibling, "referral_decision", {"decision": "no_further_action", "decision_reasons": "Zed is fine",
@@ -38,6 +40,8 @@ def test_the_export_holds_the_child_s_records_and_nothing_about_the_sibling(app,
     assert [s["step"] for s in steps] == ["Record the referral", "Decide on the referral"]
     assert steps[0]["answers"]["concern_what"] == "Ava arrives hungry"
     assert any(e["what"] == "case.created" for e in json.loads(files.read(f"{ava.reference}/audit.json")))
+    sleep, = json.loads(files.read(f"{ava.reference}/safer_sleep.json"))
+    assert (sleep["recorded_by"], sleep["answers"]["substances_details"]) == (sw1.full_name, "Father drinks most evenings")
     everything = b"".join(files.read(n) for n in files.namelist()).decode()
     assert "Zed" not in everything and sibling.reference not in everything and "left arm" not in everything
     assert name == f"subject-access-{ava.reference}.zip"

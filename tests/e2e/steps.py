@@ -142,6 +142,17 @@ def approve_minutes(ui: Ui, reference: str) -> None:
     expect(ui.page.get_by_text("Minutes issued")).to_be_visible()
 
 
+def record_safer_sleep(ui: Ui, reference: str, answers: dict) -> None:
+    """From the case page, record a safer-sleep assessment (a baby's plan and each review need one)."""
+    from webapp.cases.models import case_id_from_reference
+
+    ui.goto(f"/cases/{case_id_from_reference(reference)}")
+    ui.click("Record a safer-sleep assessment")
+    fill(ui, answers)
+    ui.click("Record the assessment")
+    expect(ui.page.get_by_text("Safer-sleep assessment recorded")).to_be_visible()
+
+
 def tab_to(ui: Ui, selector: str, limit: int = 60) -> None:
     """Press Tab until the element matching `selector` has the focus (keyboard-only use)."""
     for _ in range(limit):

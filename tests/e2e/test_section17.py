@@ -4,9 +4,10 @@ from sqlalchemy import select
 
 from tests.cases.builders import open_case, referral_answers, start_meeting_now
 from tests.e2e.steps import (
-    approve_minutes, complete_step, convene_meeting, record_attendance, record_referral, sign_in, sign_out,
+    approve_minutes, complete_step, convene_meeting, fill, record_attendance, record_safer_sleep, sign_in, sign_out,
     write_minutes,
 )
+from tests.safer_sleep.builders import SAFE
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User
 from webapp.cases.models import Case, Child, StepRecord
@@ -44,18 +45,25 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
     page = ui.page
 
     sign_in(ui, "sw1", DEMO_PASSWORD)
-    record_referral(ui, {
+    ui.click("New referral", role="link")
+    how_often = page.get_by_label("How often the alcohol or substance use happens")
+    expect(how_often).to_be_hidden()  # a follow-up, revealed under "Yes"
+    fill(ui, {
         "child_given_names": "Baby", "child_family_name": "Sampleton", "child_date_of_birth": "2026-02-20",
         "address": "4 Sample Row, Harrogate", "postcode": "hg2 7zz",
         "household_members-0-full_name": "Jo Sampleton", "household_members-0-relationship": "mother",
         "household_members-0-has_parental_responsibility": True,
         "referrer_name": "Demo Midwife", "referrer_contact": "mw1@example.org",
         "concern_what": "Mother not attending appointments", "parental_substance_use": "yes",
-        "parental_substance_use_details": "Reports of drinking", "domestic_abuse": "not_known",
+        "parental_substance_use_details": "Reports of drinking", "parental_substance_use_frequency": "Most evenings",
+        "parental_substance_use_impact": "Missed antenatal appointments",
+        "parental_substance_use_child_says": "Too young to say", "domestic_abuse": "not_known",
         "parental_conflict": "no", "parental_mental_health": "no", "child_safe_now": True,
         "immediate_protection_needed": False, "gp_practice_id": str(gp.id), "parents_aware": True,
         "parents_consent": True,
     })
+    expect(how_often).to_be_visible()
+    ui.click("Record the referral")
     expect(page.get_by_role("heading", level=1)).to_contain_text("part of a household we know?")
     page.get_by_label("Link to the household at 1 Demo Street, Harrogate").check()
     ui.click("Record the referral")
@@ -76,7 +84,10 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
         "agency_requests-0-agency_id": str(gp.id), "agency_requests-0-requested_on": "2026-03-03",
         "child_seen": True, "seen_on": "2026-03-04", "seen_alone": False,
         "child_wishes_and_feelings": "Too young to say; observed settled with mother",
-        "findings": "Needs support around alcohol use and safer sleep"})
+        "parental_substance_use": "yes", "parental_substance_use_details": "Mother drinks wine in the evenings",
+        "parental_substance_use_frequency": "Most evenings", "parental_substance_use_impact": "Night feeds missed",
+        "parental_substance_use_child_says": "Too young to say", "domestic_abuse": "no", "parental_conflict": "no",
+        "parental_mental_health": "not_known", "findings": "Needs support around alcohol use and safer sleep"})
     hold_meeting(ui, committed_db, reference, "Convene the multi-agency meeting", "Agreed a plan is needed")
     sign_out(ui)
 
@@ -87,6 +98,7 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
     sign_out(ui)
 
     sign_in(ui, "sw1", DEMO_PASSWORD)
+    record_safer_sleep(ui, reference, SAFE)  # the baby is under 1: before the plan, and again before each review
     complete_step(ui, reference, "Write the child in need plan", {
         "plan_agreed_on": "2026-03-16", "needs_and_worries": "Parental alcohol use",
         "outcomes-0-outcome": "Baby sleeps safely every night",
@@ -97,9 +109,10 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
         add_rows={"Add another action": 1})
     hold_meeting(ui, committed_db, reference, "Convene the meeting", "Plan agreed with the family")
     hold_meeting(ui, committed_db, reference, "Convene the meeting", "Outcomes met")
+    record_safer_sleep(ui, reference, SAFE)
     complete_step(ui, reference, "Record the review's decision", {
         "progress": "Outcomes met", "review_decision": "close",
-        "closure_summary": "Family engaging with universal services"})
+        "closure_summary": "Family engaging with universal services", "serious_incident": False})
 
     ui.click("Cases", role="link")
     page.get_by_label("Case reference or child's name").fill("sampleton")  # a name in a URL: never in a log

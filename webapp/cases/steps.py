@@ -9,15 +9,18 @@ from sqlalchemy import delete, select
 from webapp.audit.services import Origin, record_event
 from webapp.cases.access import get_visible_case, require_step
 from webapp.cases.choices import check_choices, choice_provider
+from webapp.cases.handlers import debrief_attendance
 from webapp.cases.models import Case, StepCorrection, StepDraft, StepRecord
 from webapp.documents.services import queue_document
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
+from webapp.safer_sleep import services as safer_sleep
 from webapp.workflow import runtime
 from webapp.workflow.models import OpenTask
 
 
 PLAN_FORM = "cin_plan"
+DEBRIEF_FORM = "debrief"
 # Steps done on a page of their own (their content lives in the meetings and minutes domains).
 STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance",
               "meeting_minutes": "minutes.write_step", "minutes_approval": "minutes.approve_step"}
@@ -52,6 +55,17 @@ def open_step(actor, case_id: int, task_id: str, *, origin: Origin, audit: bool 
     return Step(case, task, runtime.step_form(task.instance_id, task.form_key), draft)
 
 
+def starting_answers(step: Step, *, now: datetime) -> dict:
+    """What the step's form opens with: the actor's draft; on a plan the safer-sleep actions it lacks; on a
+    debrief, first opened, the practitioners involved as its attendance."""
+    answers = step.draft.answers if step.draft else {}
+    if step.task.form_key == PLAN_FORM:
+        answers = safer_sleep.with_plan_actions(step.case, answers, now)
+    if step.task.form_key == DEBRIEF_FORM and not answers:
+        answers = {"attendance": debrief_attendance(step.case)}
+    return answers
+
+
 def save_draft(actor, case_id: int, task_id: str, answers: dict, *, origin: Origin, now: datetime) -> StepDraft:
     """Keep unfinished answers for this person and step (no checks: a draft may be incomplete)."""
     step = open_step(actor, case_id, task_id, origin=origin, audit=False)
@@ -73,9 +87,13 @@ def complete_step(actor, case_id: int, task_id: str, answers: dict, *, origin: O
 def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Origin, now: datetime,
                 schema: dict | None = None) -> StepRecord:
     schema = schema or runtime.step_form(task.instance_id, task.form_key)
-    errors = check_choices(schema, answers, choice_provider(case.team_id))
+    if task.form_key == PLAN_FORM:  # the plan always carries the safer-sleep actions
+        answers = safer_sleep.with_plan_actions(case, answers, now)
+    gated = safer_sleep.check_requirement(case, task.form_key, now)
+    errors = {**gated, **check_choices(schema, answers, choice_provider(case.team_id))}
     if errors:
-        raise InvalidInput("The step was not completed: check the answers", errors)
+        raise InvalidInput("The step was not completed: "
+                           + ("a safer-sleep assessment is needed first" if gated else "check the answers"), errors)
     saved = runtime.complete_task(task.instance_id, task.task_id, answers, actor=actor, now=now)
     db.session.expunge(task)  # the runtime removed its row with a plain DELETE; forget the stale object
     record = StepRecord(case_id=case.id, task_id=task.task_id, bpmn_id=task.bpmn_id, step_name=task.name,
@@ -117,6 +135,8 @@ def correct_step(actor, case_id: int, record_id: int, answers: dict, reason: str
     from webapp.workflow.forms import form_validator, validate_submission, workflow_fields
 
     case, record, schema = correction_form(actor, case_id, record_id)
+    if record.form_key == PLAN_FORM:  # a corrected plan keeps the safer-sleep actions too
+        answers = safer_sleep.with_plan_actions(case, answers, now)
     errors = check_choices(schema, answers, choice_provider(case.team_id))
     try:
         answers = validate_submission(form_validator(schema), answers)

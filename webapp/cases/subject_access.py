@@ -1,6 +1,6 @@
 """A subject access export: everything held about one child, as a zip, and nothing about anyone else. For each of
 the child's cases: every step recorded (answers, who, when), meetings with their invitees, answers, attendance
-and minutes, information requests and answers, escalations with their stages and outcomes, the PDFs (minutes and
+and minutes, information requests and answers, safer-sleep assessments, escalations with their stages and outcomes, the PDFs (minutes and
 plans), and the audit trail of who looked at or changed the case. A sibling's cases are never included."""
 from __future__ import annotations
 
@@ -23,12 +23,13 @@ from webapp.extensions import db
 from webapp.information_requests.models import InformationRequest
 from webapp.meetings.models import Meeting
 from webapp.minutes.models import MinutesVersion
+from webapp.safer_sleep.models import SaferSleepAssessment
 
 README = """Subject access export
 
 Everything this service holds about {name}, exported on {when} by {who}.
 Each folder is one case: steps.json (every step recorded: what was entered, by whom, when), meetings.json,
-information_requests.json, escalations.json, audit.json (who looked at or changed the case, when, from where)
+information_requests.json, safer_sleep.json, escalations.json, audit.json (who looked at or changed the case, when, from where)
 and documents/ (the minutes and plans as issued PDFs). Records about other children are not included.
 OFFICIAL-SENSITIVE
 """
@@ -85,6 +86,11 @@ def _write_case(archive: zipfile.ZipFile, case) -> None:
     archive.writestr(f"{folder}/information_requests.json", _json([
         {"agency": r.agency.name, "question": r.question, "requested_at": r.requested_at,
          "answered_at": r.answered_at, "answer": r.answer} for r in requests]))
+    sleep = db.session.scalars(select(SaferSleepAssessment).where(SaferSleepAssessment.case_id == case.id)
+                               .order_by(SaferSleepAssessment.id))
+    archive.writestr(f"{folder}/safer_sleep.json", _json([
+        {"recorded_by": a.recorded_by.full_name, "agency": a.agency.name if a.agency else None,
+         "recorded_at": a.recorded_at, "answers": a.answers} for a in sleep]))
     escalations = db.session.scalars(select(Escalation).where(Escalation.case_id == case.id))
     archive.writestr(f"{folder}/escalations.json", _json([{
         "raised_by": e.raised_by.full_name, "raised_at": e.raised_at, "about": e.about, "category": e.category_label,

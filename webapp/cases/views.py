@@ -216,7 +216,7 @@ def step(case_id: int, task_id: str):
         return redirect(url_for(STEP_PAGES[current.task.form_key], case_id=case_id, task_id=task_id))
     if request.method == "GET":
         db.session.commit()  # the look is audited
-        return _form_page("cases/step.html", current.schema, current.draft.answers if current.draft else {}, {}, {},
+        return _form_page("cases/step.html", current.schema, steps.starting_answers(current, now=utc_now()), {}, {},
                           current.case.team_id, step=current)
     action, answers, errors, rows_shown = read_form(current.schema, request.form)
     if action == "draft":

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.columns import UTCDateTime, utc_now
 from webapp.extensions import db
+
+INFORMATION, SAFER_SLEEP = "information", "safer_sleep"  # what is asked: what the agency knows, or an assessment
 
 
 class InformationRequest(db.Model):
@@ -18,6 +20,7 @@ class InformationRequest(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     addressed_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # none: the agency's inbox
+    kind: Mapped[str] = mapped_column(String(20), default=INFORMATION, server_default=INFORMATION)
     question: Mapped[str] = mapped_column(Text)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

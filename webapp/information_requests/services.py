@@ -15,18 +15,21 @@ from webapp.cases.models import CaseAgency
 from webapp.columns import LONDON
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
-from webapp.information_requests.models import InformationRequest
+from webapp.information_requests.models import INFORMATION, SAFER_SLEEP, InformationRequest
 from webapp.information_requests.notices import tell_agency
+from webapp.safer_sleep import services as safer_sleep
 from webapp.workflow import runtime
 from webapp.workflow.models import OpenTask
 
 PROCESS = "information_request"
 NOT_FOUND = "There is no such request for your agency."
+SAFER_SLEEP_QUESTION = "Please visit the family and record a safer-sleep assessment for the baby."
 
 
 def request_information(actor, case_id: int, agency_id: int | None, question: str, *, addressed_to_id: int | None,
-                        origin: Origin, now: datetime) -> InformationRequest:
-    """Ask an agency about the child; the agency joins the case's agencies-involved register."""
+                        origin: Origin, now: datetime, kind: str = INFORMATION) -> InformationRequest:
+    """Ask an agency about the child (or, for a safer-sleep request, a health visiting or midwifery service to
+    record an assessment, `question` being an optional note); the agency joins the agencies-involved register."""
     case = get_visible_case(actor, case_id)
     if not (can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value)):
         raise PermissionDenied("Information is requested by the case's social worker or team manager.")
@@ -34,6 +37,10 @@ def request_information(actor, case_id: int, agency_id: int | None, question: st
     agency = db.session.get(Agency, agency_id) if agency_id else None
     if agency is None or not agency.is_active:
         errors["agency_id"] = "Select the agency to ask"
+    elif kind == SAFER_SLEEP and agency.kind not in safer_sleep.ASKED_KINDS:
+        errors["agency_id"] = "Select a health visiting or midwifery service"
+    if kind == SAFER_SLEEP:
+        question = "\n\n".join(part for part in (SAFER_SLEEP_QUESTION, question.strip()) if part)
     if not question.strip():
         errors["question"] = "Enter what you need to know"
     named = db.session.get(User, addressed_to_id) if addressed_to_id else None
@@ -41,7 +48,7 @@ def request_information(actor, case_id: int, agency_id: int | None, question: st
         errors["addressed_to_id"] = "Select a practitioner of that agency, or leave it to the agency"
     if errors:
         raise InvalidInput("The request was not sent", errors)
-    request = InformationRequest(case_id=case.id, agency_id=agency.id, addressed_to_id=addressed_to_id,
+    request = InformationRequest(case_id=case.id, agency_id=agency.id, addressed_to_id=addressed_to_id, kind=kind,
                                  question=question.strip(), requested_by_id=actor.id, requested_at=now)
     db.session.add(request)
     if not db.session.scalar(select(CaseAgency.id).where(CaseAgency.case_id == case.id,
@@ -51,9 +58,13 @@ def request_information(actor, case_id: int, agency_id: int | None, question: st
     request.workflow_instance_id = runtime.start_instance(
         PROCESS, "information_requests", request.id, {"requested_on": now.astimezone(LONDON).date().isoformat()},
         actor=actor, now=now)
-    tell_agency(request, "Information request", "Children's social care asks what your agency knows about a child.")
+    if kind == SAFER_SLEEP:
+        tell_agency(request, "Safer-sleep assessment requested",
+                    "Children's social care asks your agency to record a safer-sleep assessment for a baby.")
+    else:
+        tell_agency(request, "Information request", "Children's social care asks what your agency knows about a child.")
     record_event("case.information_requested", actor=actor, subject=case, origin=origin,
-                 detail={"request_id": request.id, "agency_id": agency.id})
+                 detail={"request_id": request.id, "agency_id": agency.id, "kind": kind})
     return request
 
 
@@ -83,16 +94,21 @@ def open_request(actor, request_id: int, *, origin: Origin) -> tuple[Information
     task = db.session.scalar(select(OpenTask).where(OpenTask.instance_id == request.workflow_instance_id,
                                                     OpenTask.bpmn_id == "answer_request"))
     record_event("information_request.viewed", actor=actor, subject=request, origin=origin)
-    form = runtime.step_form(request.workflow_instance_id, "information_request_answer")
-    return request, task, form
+    if request.kind == SAFER_SLEEP:
+        return request, task, safer_sleep.SCHEMA
+    return request, task, runtime.step_form(request.workflow_instance_id, "information_request_answer")
 
 
 def answer_request(actor, request_id: int, answers: dict, *, origin: Origin, now: datetime) -> InformationRequest:
-    """Record the agency's answer on the case; the social worker is told. Bad answers change nothing."""
+    """Record the agency's answer on the case; the social worker is told. Bad answers change nothing. A
+    safer-sleep request is answered by the assessment itself, the request's step with a short note."""
     request, task, _ = open_request(actor, request_id, origin=origin)
     if task is None:
         raise Conflict(f"This request was answered on {request.answered_at.astimezone(LONDON).strftime('%-d %B %Y')}."
                        if request.answered_at else "This request is no longer waiting for an answer.")
+    if request.kind == SAFER_SLEEP:
+        safer_sleep.record_for_request(actor, request, answers, origin=origin, now=now)
+        answers = {"known_to_agency": True, "what_you_know": "A safer-sleep assessment was recorded on the case."}
     task_id = task.task_id
     db.session.expunge(task)
     request.answer = runtime.complete_task(request.workflow_instance_id, task_id, answers, actor=actor, now=now)

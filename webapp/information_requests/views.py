@@ -13,7 +13,9 @@ from webapp.columns import utc_now
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.information_requests import services
-from webapp.shell.schema_forms import build_fields, error_list, read_form
+from webapp.information_requests.models import SAFER_SLEEP
+from webapp.shell.form_pages import Posted, post_schema_form
+from webapp.shell.schema_forms import build_fields, error_list
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("information_requests", __name__)
@@ -66,21 +68,16 @@ def agency_requests():
 def answer(request_id: int):
     actor = _actor()
     found, task, schema = services.open_request(actor, request_id, origin=request_origin())
-    answers, errors, rows = {}, {}, {}
+    posted = Posted()
     if request.method == "POST" and task is not None:
-        action, answers, errors, rows = read_form(schema, request.form)
-        if action == "submit" and not errors:
-            try:
-                services.answer_request(actor, request_id, answers, origin=request_origin(), now=utc_now())
-            except InvalidInput as invalid:
-                db.session.rollback()
-                errors = invalid.field_errors
-            else:
-                db.session.commit()
-                flash("Your answer has been sent to the social worker", "success")
-                return redirect(url_for("information_requests.agency_requests"))
+        posted = post_schema_form(schema, request.form, lambda answers: services.answer_request(
+            actor, request_id, answers, origin=request_origin(), now=utc_now()))
+        if posted.saved:
+            flash("The safer-sleep assessment has been recorded and the social worker told"
+                  if found.kind == SAFER_SLEEP else "Your answer has been sent to the social worker", "success")
+            return redirect(url_for("information_requests.agency_requests"))
     else:
         db.session.commit()  # the look is audited
-    fields = build_fields(schema, answers, errors, rows_shown=rows)
+    fields = build_fields(schema, posted.answers, posted.errors, rows_shown=posted.rows)
     return render_template("information_requests/answer.html", request_=found, task=task, fields=fields,
-                           errors=error_list(fields), schema=schema), (400 if errors else 200)
+                           errors=error_list(fields), schema=schema), (400 if posted.errors else 200)

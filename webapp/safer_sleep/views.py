@@ -1,0 +1,98 @@
+"""Pages: a case's safer-sleep assessments, recording one, and asking health visiting or midwifery for one."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.columns import utc_now
+from webapp.errors import InvalidInput
+from webapp.extensions import db
+from webapp.information_requests.models import SAFER_SLEEP
+from webapp.information_requests.services import request_information
+from webapp.safer_sleep import services
+from webapp.safer_sleep.risks import risk_flags
+from webapp.shell.form_pages import Posted, post_schema_form
+from webapp.shell.schema_forms import build_fields, describe_answers, error_list
+from webapp.shell.security import request_origin
+
+blueprint = Blueprint("safer_sleep", __name__)
+TASK_ID = re.compile(r"^[0-9a-f-]{36}$")
+
+
+@blueprint.app_template_global("safer_sleep_summary")
+def safer_sleep_summary(case):
+    return services.case_summary(case, utc_now())
+
+
+@blueprint.app_template_global("safer_sleep_requirement")
+def safer_sleep_requirement(case, form_key):
+    return services.requirement(case, form_key, utc_now())
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _back_to(case_id: int, step: str):
+    """Back to the step the worker came from (the plan or the review), else the case page."""
+    if TASK_ID.match(step):
+        return url_for("cases.step", case_id=case_id, task_id=step)
+    return url_for("cases.case_page", case_id=case_id) + "#safer-sleep"
+
+
+@blueprint.route("/cases/<int:case_id>/safer-sleep")
+@login_required
+def assessments(case_id: int):
+    case, found = services.assessments_on_case(_actor(), case_id, origin=request_origin())
+    db.session.commit()  # the look is audited
+    entries = [(a, risk_flags(a.answers), describe_answers(services.SCHEMA, a.answers)) for a in found]
+    return render_template("safer_sleep/list.html", case=case, entries=entries)
+
+
+@blueprint.route("/cases/<int:case_id>/safer-sleep/new", methods=["GET", "POST"])
+@login_required
+def record(case_id: int):
+    actor, step = _actor(), request.args.get("step", "")
+    case = services.open_form(actor, case_id, "record", origin=request_origin(), audit=request.method == "GET")
+    posted = Posted()
+    if request.method == "POST":
+        posted = post_schema_form(services.SCHEMA, request.form, lambda answers: services.record_assessment(
+            actor, case_id, answers, origin=request_origin(), now=utc_now()))
+        if posted.saved:
+            flash("Safer-sleep assessment recorded", "success")
+            return redirect(_back_to(case_id, step))
+    else:
+        db.session.commit()  # the look is audited
+    fields = build_fields(services.SCHEMA, posted.answers, posted.errors, rows_shown=posted.rows)
+    return render_template("safer_sleep/record.html", case=case, fields=fields, errors=error_list(fields),
+                           back=_back_to(case_id, step)), (400 if posted.errors else 200)
+
+
+@blueprint.route("/cases/<int:case_id>/safer-sleep/ask", methods=["GET", "POST"])
+@login_required
+def ask(case_id: int):
+    actor = _actor()
+    case = services.open_form(actor, case_id, "ask", origin=request_origin(), audit=request.method == "GET")
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form
+        agency_id, person = values.get("agency_id", ""), values.get("addressed_to_id", "")
+        try:
+            made = request_information(actor, case_id, int(agency_id) if agency_id.isdigit() else None,
+                                       values.get("question", ""), kind=SAFER_SLEEP,
+                                       addressed_to_id=int(person) if person.isdigit() else None,
+                                       origin=request_origin(), now=utc_now())
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+        else:
+            db.session.commit()
+            flash(f"{made.agency.name} has been asked to record a safer-sleep assessment", "success")
+            return redirect(url_for("cases.case_page", case_id=case_id) + "#safer-sleep")
+    else:
+        db.session.commit()  # the look is audited
+    agencies, people = services.agencies_to_ask()
+    return render_template("safer_sleep/ask.html", case=case, agencies=agencies, people=people, errors=errors,
+                           values=values), (400 if errors else 200)
