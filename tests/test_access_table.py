@@ -7,6 +7,7 @@ import pytest
 from tests.cases.builders import complete, convene, record_attendance, referral_answers, start_meeting_now
 from tests.helpers import sign_in
 from tests.minutes.builders import approve, user, write
+from tests.pregnancy.builders import notify
 from webapp.api import tokens
 from webapp.audit.services import NO_ORIGIN
 from webapp.cases import referrals
@@ -51,11 +52,12 @@ def world(app, partnership, clock):
     version = approve(tm1, case)
     session.commit()
     render_documents(limit=10)
+    notification = notify(session)  # mw1 notifies a pregnancy of the child's mother
     escalation = escalations.raise_escalation(gp1, escalations.Challenge(
         "no", f"meeting-{meeting.id}", "roles", "Who visits", "Low", "Clarity"), origin=NO_ORIGIN, now=now)
     session.commit()
     return {"case": case.id, "child": case.child_id, "meeting": meeting.id, "document": version.document_id,
-            "escalation": escalation.id}
+            "escalation": escalation.id, "notification": notification.id}
 
 
 @pytest.mark.parametrize("role", list(WALKED_AS))

@@ -130,6 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.meetings.views import blueprint as meetings_blueprint
     from webapp.minutes.views import blueprint as minutes_blueprint
     from webapp.partnership.views import blueprint as partnership_blueprint
+    from webapp.pregnancy.views import blueprint as pregnancy_blueprint
+    from webapp.safer_sleep.views import blueprint as safer_sleep_blueprint
     from webapp.cli import register_commands
     from webapp.shell.security import register_security
     from webapp.shell.views import blueprint as shell_blueprint, register_error_pages
@@ -143,6 +145,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agencies_blueprint)
     app.register_blueprint(cases_blueprint)
     app.register_blueprint(information_requests_blueprint)
+    app.register_blueprint(pregnancy_blueprint)
+    app.register_blueprint(safer_sleep_blueprint)
     app.register_blueprint(partnership_blueprint)
     app.register_blueprint(mail_blueprint)
     app.register_blueprint(meetings_blueprint)

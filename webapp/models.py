@@ -17,3 +17,5 @@ from webapp.minutes.models import CaseAction, MinutesVersion  # noqa: F401
 from webapp.escalations.models import Escalation, EscalationEntry, EscalationStage  # noqa: F401
 from webapp.processes.models import ProcessDraft  # noqa: F401
 from webapp.api.models import ApiToken  # noqa: F401
+from webapp.pregnancy.models import PregnancyNotification  # noqa: F401
+from webapp.safer_sleep.models import SaferSleepAssessment  # noqa: F401

@@ -10,6 +10,7 @@ from webapp.information_requests import handlers as requests
 from webapp.meetings import handlers as meetings
 from webapp.meetings.models import MeetingKind
 from webapp.minutes import handlers as minutes
+from webapp.pregnancy import handlers as pregnancy
 from webapp.workflow.handlers import ServiceCall, ServiceHandler
 
 
@@ -38,6 +39,8 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
                                                    description="Tells the social worker the answer arrived"),
     "alert_case_team": ServiceHandler(cases.alert_case_team, description="E-mails the case's team about an overdue step",
                                       properties={"reason": frozenset(cases.ALERTS)}),
+    "request_debrief": ServiceHandler(cases.request_debrief,
+                                      description="Tells the team manager and the practitioners a debrief is due"),
     "plan_meeting": ServiceHandler(meetings.plan_meeting, frozenset({"meeting_kind"}),
                                    "Names the kind of meeting the meeting process will hold",
                                    properties={"kind": frozenset(kind.value for kind in MeetingKind)}),
@@ -51,6 +54,13 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
     "start_escalation_stage": ServiceHandler(escalations.start_escalation_stage, frozenset({"stage_started_on"}),
                                              "Opens an escalation's stage, names its holders and tells them",
                                              properties={"stage": escalations.STAGE_NUMBERS}),
+    "chase_pregnancy_notification": ServiceHandler(pregnancy.chase_pregnancy_notification,
+                                                   description="Reminds health visiting to acknowledge a pregnancy"),
+    "escalate_pregnancy_notification": ServiceHandler(
+        pregnancy.escalate_pregnancy_notification,
+        description="Tells health visiting's safeguarding lead and the midwife a notification is unacknowledged"),
+    "pregnancy_notification_acknowledged": ServiceHandler(pregnancy.pregnancy_notification_acknowledged,
+                                                          description="Tells the midwife health visiting took it on"),
     "alert_minutes_late": ServiceHandler(minutes.alert_minutes_late,
                                          description="Tells the chair the minutes are not issued in time"),
 }

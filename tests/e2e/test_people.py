@@ -12,12 +12,16 @@ EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {
     Role.ADMINISTRATOR: ["Home", "Processes", "Users", "Teams", "Agencies", "Settings", "Mail", "Calendar replies",
                          "Audit trail"],
     Role.PROCESS_OWNER: ["Home", "Processes"],
-    Role.SOCIAL_WORKER: CASEWORK + ["Escalations"], Role.TEAM_MANAGER: CASEWORK + ["Dashboard", "Escalations"],
+    Role.SOCIAL_WORKER: CASEWORK + ["Pregnancy notifications", "Escalations"],
+    Role.TEAM_MANAGER: CASEWORK + ["Dashboard", "Pregnancy notifications", "Escalations"],
     Role.SENIOR_MANAGER: ["Home", "Cases", "Dashboard", "Escalations"],
     Role.AGENCY_PRACTITIONER: ["Home", "Information requests", "Meetings", "Make a referral", "Referrals I made",
                                "Escalations"],
     Role.INDEPENDENT_CHAIR: ["Home", "Escalations"],
 }
+# Midwives and health visitors also see the pregnancy notifications of their team.
+HEALTH_NAVIGATION = ["Home", "Information requests", "Meetings", "Make a referral", "Referrals I made",
+                     "Pregnancy notifications", "Escalations"]
 
 
 def test_every_demo_user_signs_in_and_sees_the_navigation_of_their_role(ui, committed_db):
@@ -27,7 +31,8 @@ def test_every_demo_user_signs_in_and_sees_the_navigation_of_their_role(ui, comm
         sign_in(ui, username, DEMO_PASSWORD)
         expect(ui.page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {full_name}")
         role, = roles
-        assert ui.navigation() == EXPECTED_NAVIGATION[role], username
+        expected = HEALTH_NAVIGATION if username in ("hv1", "mw1") else EXPECTED_NAVIGATION[role]
+        assert ui.navigation() == expected, username
         expect(ui.page.get_by_text("OFFICIAL-SENSITIVE").first).to_be_visible()
         sign_out(ui)
 

@@ -21,6 +21,8 @@ def choice_provider(team_id: int | None):
         agencies = db.session.scalars(select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name)).all()
         if name == "gp_practices":
             return [(str(a.id), a.name) for a in agencies if a.kind == AgencyKind.GP_PRACTICE.value]
+        if name == "health_visiting_services":
+            return [(str(a.id), a.name) for a in agencies if a.kind == AgencyKind.HEALTH_VISITING.value]
         if name == "other_agencies":
             return [(str(a.id), f"{a.name} ({a.kind_label})") for a in agencies if a.kind != AgencyKind.GP_PRACTICE.value]
         if name == "agencies":

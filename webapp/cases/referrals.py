@@ -65,7 +65,7 @@ def check_referral(actor, answers: dict) -> dict:
     return answers
 
 
-def _postcode(text: str) -> str:
+def normal_postcode(text: str) -> str:
     """HG27ZZ, hg2 7zz -> HG2 7ZZ: one form, so that the same address always matches."""
     compact = "".join(text.split()).upper()
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
@@ -81,7 +81,7 @@ def find_household_matches(actor, answers: dict, *, origin: Origin) -> list[Hous
     if names:
         same_people.append(Household.members.any(func.lower(HouseholdMember.full_name).in_(names)))
     candidates = db.session.scalars(
-        select(Household).where(Household.postcode == _postcode(answers["postcode"]), or_(*same_people))
+        select(Household).where(Household.postcode == normal_postcode(answers["postcode"]), or_(*same_people))
         .order_by(Household.id)
     ).all()
     matches = []
@@ -151,11 +151,11 @@ def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, 
 
 def _household(answers: dict, household_id: int | None) -> Household:
     if household_id is None:
-        household = Household(address=answers["address"].strip(), postcode=_postcode(answers["postcode"]))
+        household = Household(address=answers["address"].strip(), postcode=normal_postcode(answers["postcode"]))
         db.session.add(household)
         return household
     household = db.session.get(Household, household_id)
-    if household is None or household.postcode != _postcode(answers["postcode"]):
+    if household is None or household.postcode != normal_postcode(answers["postcode"]):
         raise InvalidInput("That household does not match this referral; search again")
     return household
 

@@ -14,8 +14,11 @@ class NavItem:
     endpoint: str
     active_prefix: str  # endpoints starting with this mark the item as the current section
     roles: frozenset[Role] | None = None  # None: everyone signed in
+    agency_kinds: frozenset[str] | None = None  # None: practitioners of any agency
 
     def visible_to(self, user) -> bool:
+        if self.agency_kinds is not None and (user.agency is None or user.agency.kind not in self.agency_kinds):
+            return False
         return self.roles is None or user.has_role(*self.roles)
 
 
@@ -33,6 +36,9 @@ NAVIGATION = (
     NavItem("Meetings", "minutes.my_meetings", "minutes.", frozenset({Role.AGENCY_PRACTITIONER})),
     NavItem("Make a referral", "cases.agency_referral", "cases.agency_referral", frozenset({Role.AGENCY_PRACTITIONER})),
     NavItem("Referrals I made", "cases.my_referrals", "cases.my_referrals", frozenset({Role.AGENCY_PRACTITIONER})),
+    NavItem("Pregnancy notifications", "pregnancy.agency_list", "pregnancy.", frozenset({Role.AGENCY_PRACTITIONER}),
+            frozenset({"midwifery", "health_visiting"})),
+    NavItem("Pregnancy notifications", "pregnancy.known_families", "pregnancy.", _CASEWORK),
     NavItem("Escalations", "escalations.index", "escalations.",
             _CASEWORK | {Role.SENIOR_MANAGER, Role.AGENCY_PRACTITIONER, Role.INDEPENDENT_CHAIR}),
     NavItem("Processes", "processes.index", "processes.", frozenset({Role.PROCESS_OWNER, Role.ADMINISTRATOR})),

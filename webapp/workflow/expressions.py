@@ -91,6 +91,12 @@ def interval_after(start, count: int, unit: str) -> str:
     return days_after(start, int(count) * (7 if unit == "weeks" else 1))
 
 
+def before_gestation(expected_delivery_on, weeks: int) -> str:
+    """The end of the last day before a pregnancy reaches `weeks` weeks (40 weeks at the expected delivery date)."""
+    reached = _as_date(expected_delivery_on) - timedelta(weeks=40 - int(weeks))
+    return end_of_day(reached - timedelta(days=1)).isoformat()
+
+
 def today() -> str:
     """Today's date in London, ISO formatted."""
     return utc_now().astimezone(LONDON).date().isoformat()
@@ -103,6 +109,7 @@ DOMAIN_FUNCTIONS = {
     "days_after": days_after,
     "setting": setting,
     "interval_after": interval_after,
+    "before_gestation": before_gestation,
     "today": today,
     "len": len, "min": min, "max": max, "abs": abs, "round": round,
     "int": int, "str": str, "bool": bool,
