@@ -60,7 +60,7 @@ def test_health_visiting_is_told_with_its_deadline_and_nothing_personal_in_the_s
 
 
 def test_a_late_notification_is_due_within_the_working_days_setting(partnership, clock):
-    notification = notify(partnership, due="2026-04-20")  # 33 weeks already on Monday 2 March
+    notification = notify(partnership, due="2026-04-20", gestation_at_booking_weeks=32)  # 33 weeks on 2 March
     assert services.acknowledgement_due(notification) == date(2026, 3, 4)
 
 
@@ -69,6 +69,7 @@ def test_bad_notifications_change_nothing(partnership, clock):
                        (answers(partnership, due="2027-12-01"), "expected_delivery_on"),
                        (answers(partnership, booked_on="2026-04-01"), "booked_on"),
                        (answers(partnership, consent_to_share=False), "consent_notes"),
+                       (answers(partnership, gestation_at_booking_weeks=20), "gestation_at_booking_weeks"),
                        (answers(partnership, health_visiting_agency_id=agency(partnership, AgencyKind.SCHOOL).id),
                         "health_visiting_agency_id")):
         with pytest.raises(InvalidInput) as refused:
@@ -183,7 +184,7 @@ def test_the_midwife_sees_the_same_pages_whether_or_not_the_family_is_known(part
 
 def test_unacknowledged_it_is_chased_on_the_day_then_escalated(partnership_committed, clock):
     session = partnership_committed
-    notification = notify(session, due="2026-04-20")  # acknowledged by Wednesday 4 March
+    notification = notify(session, due="2026-04-20", gestation_at_booking_weeks=32)  # acknowledged by Wed 4 March
     session.commit()
     clock.shift(timedelta(days=1))
     fire_due_timers()

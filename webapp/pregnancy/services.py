@@ -49,12 +49,19 @@ def check_notification(answers: dict, today: date) -> dict:
         answers = validate_submission(NOTIFICATION_VALIDATOR, answers)
     except InvalidInput as invalid:
         errors = {**invalid.field_errors, **errors}
-    if answers.get("booked_on") and date.fromisoformat(answers["booked_on"]) > today:
-        errors.setdefault("booked_on", "The booking appointment must be today or in the past")
-    if answers.get("expected_delivery_on"):
-        due = date.fromisoformat(answers["expected_delivery_on"])
-        if not today - timedelta(weeks=2) <= due <= today + timedelta(weeks=42):
-            errors.setdefault("expected_delivery_on", "The expected date of delivery must be within the next 42 weeks")
+    dates = {key: date.fromisoformat(answers[key]) for key in ("expected_delivery_on", "booked_on")
+             if answers.get(key) and key not in errors}
+    if "booked_on" in dates and dates["booked_on"] > today:
+        errors["booked_on"] = "The booking appointment must be today or in the past"
+    if "expected_delivery_on" in dates and not (
+            today - timedelta(weeks=2) <= dates["expected_delivery_on"] <= today + timedelta(weeks=42)):
+        errors["expected_delivery_on"] = "The expected date of delivery must be within the next 42 weeks"
+    if len(dates) == 2 and isinstance(answers.get("gestation_at_booking_weeks"), int):
+        # 40 weeks at the expected date: the dates give the gestation at booking, to within the dating scan's margin
+        weeks = 40 - (dates["expected_delivery_on"] - dates["booked_on"]).days / 7
+        if abs(weeks - answers["gestation_at_booking_weeks"]) > 2:
+            errors.setdefault("gestation_at_booking_weeks", f"The dates give about {weeks:.0f} weeks at booking: "
+                                                            "check the gestation or the dates")
     if errors:
         raise InvalidInput("The notification was not sent: check the answers", errors)
     return answers
