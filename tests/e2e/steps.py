@@ -85,12 +85,6 @@ def fill(ui: Ui, answers: dict) -> None:
             page.locator(f"#{name}").fill(text)
 
 
-def record_referral(ui: Ui, answers: dict) -> None:
-    ui.click("New referral", role="link")
-    fill(ui, answers)
-    ui.click("Record the referral")
-
-
 def open_my_task(ui: Ui, reference: str, step: str) -> None:
     """From 'My tasks', open a step of one case."""
     ui.click("My tasks", role="link")
