@@ -20,7 +20,8 @@ from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.mail.models import OutboxMessage
 from webapp.pregnancy import matching, services
 from webapp.pregnancy.models import PregnancyNotification
-from webapp.worker import fire_due_timers
+from webapp.partnership.services import change_settings
+from webapp.worker import fire_due_timers, rearm_deadlines
 from webapp.workflow.expressions import before_gestation
 from webapp.workflow.models import WorkflowInstance
 
@@ -57,6 +58,16 @@ def test_health_visiting_is_told_with_its_deadline_and_nothing_personal_in_the_s
         assert "Acknowledge it by 14 June 2026" in message.body_text
     assert [n.id for n in services.notifications_for_agency(user(partnership, "hv1"))] == [notification.id]
     assert [n.id for n in services.notifications_for_agency(user(partnership, "mw1"))] == [notification.id]
+
+
+def test_the_deadline_follows_the_partnership_s_gestation_setting(partnership_committed, clock):
+    session = partnership_committed
+    notification = notify(session)
+    change_settings(user(session, "admin"), {"pregnancy_notification_weeks": "24"}, origin=NO_ORIGIN)
+    session.commit()
+    rearm_deadlines()  # what the worker does after a settings change
+    notification = session.get(PregnancyNotification, notification.id)
+    assert services.acknowledgement_due(notification) == date(2026, 5, 17)  # the day before 24 weeks
 
 
 def test_a_late_notification_is_due_within_the_working_days_setting(partnership, clock):

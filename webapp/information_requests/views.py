@@ -13,7 +13,7 @@ from webapp.columns import utc_now
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.information_requests import services
-from webapp.information_requests.models import SAFER_SLEEP
+from webapp.information_requests.models import INFORMATION, SAFER_SLEEP
 from webapp.shell.form_pages import Posted, post_schema_form
 from webapp.shell.schema_forms import build_fields, error_list
 from webapp.shell.security import request_origin
@@ -32,6 +32,14 @@ def _agencies_and_people():
     return agencies, people
 
 
+def send_request(actor, case_id: int, form, *, kind: str = INFORMATION):
+    """The request a page's form describes (agency, practitioner, question), made through the service."""
+    agency_id, person = form.get("agency_id", ""), form.get("addressed_to_id", "")
+    return services.request_information(
+        actor, case_id, int(agency_id) if agency_id.isdigit() else None, form.get("question", ""), kind=kind,
+        addressed_to_id=int(person) if person.isdigit() else None, origin=request_origin(), now=utc_now())
+
+
 @blueprint.route("/cases/<int:case_id>/information-requests/new", methods=["GET", "POST"])
 @login_required
 def new_request(case_id: int):
@@ -40,11 +48,8 @@ def new_request(case_id: int):
     errors, values = {}, {}
     if request.method == "POST":
         values = request.form
-        agency_id, person = values.get("agency_id", ""), values.get("addressed_to_id", "")
         try:
-            made = services.request_information(
-                actor, case_id, int(agency_id) if agency_id.isdigit() else None, values.get("question", ""),
-                addressed_to_id=int(person) if person.isdigit() else None, origin=request_origin(), now=utc_now())
+            made = send_request(actor, case_id, values)
         except InvalidInput as invalid:
             db.session.rollback()
             errors = invalid.field_errors

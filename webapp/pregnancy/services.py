@@ -99,10 +99,17 @@ def acknowledgement_task(notification: PregnancyNotification) -> OpenTask | None
                                                     OpenTask.bpmn_id == "acknowledge_notification"))
 
 
+def acknowledgement_dues(notifications: list[PregnancyNotification]) -> dict[int, date]:
+    """The last day health visiting has to acknowledge each open one (id -> date), in one query for a list."""
+    ids = {n.workflow_instance_id: n.id for n in notifications}
+    rows = db.session.execute(select(OpenTask.instance_id, OpenTask.due_at).where(
+        OpenTask.instance_id.in_(list(ids)), OpenTask.bpmn_id == "acknowledge_notification"))
+    return {ids[instance_id]: due_at.astimezone(LONDON).date() for instance_id, due_at in rows if due_at}
+
+
 def acknowledgement_due(notification: PregnancyNotification) -> date | None:
     """The last day health visiting has to acknowledge (None once acknowledged)."""
-    task = acknowledgement_task(notification)
-    return task.due_at.astimezone(LONDON).date() if task is not None and task.due_at else None
+    return acknowledgement_dues([notification]).get(notification.id)
 
 
 def _agency_condition(actor):

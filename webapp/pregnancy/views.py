@@ -26,7 +26,7 @@ def agency_list():
     text = request.args.get("q", "")
     notifications = services.notifications_for_agency(_actor(), text)
     return render_template("pregnancy/list.html", notifications=notifications, q=text,
-                           due=services.acknowledgement_due)
+                           dues=services.acknowledgement_dues(notifications))
 
 
 @blueprint.route("/pregnancy-notifications/new", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from webapp.columns import utc_now
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.information_requests.models import SAFER_SLEEP
-from webapp.information_requests.services import request_information
+from webapp.information_requests.views import send_request
 from webapp.safer_sleep import services
 from webapp.safer_sleep.risks import risk_flags
 from webapp.shell.form_pages import Posted, post_schema_form
@@ -78,12 +78,8 @@ def ask(case_id: int):
     errors, values = {}, {}
     if request.method == "POST":
         values = request.form
-        agency_id, person = values.get("agency_id", ""), values.get("addressed_to_id", "")
         try:
-            made = request_information(actor, case_id, int(agency_id) if agency_id.isdigit() else None,
-                                       values.get("question", ""), kind=SAFER_SLEEP,
-                                       addressed_to_id=int(person) if person.isdigit() else None,
-                                       origin=request_origin(), now=utc_now())
+            made = send_request(actor, case_id, values, kind=SAFER_SLEEP)
         except InvalidInput as invalid:
             db.session.rollback()
             errors = invalid.field_errors
