@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-production"
+# The constant key earlier versions shipped for development: refused everywhere, since anyone could forge with it.
+RETIRED_DEVELOPMENT_KEYS = frozenset({"development-only-secret-key-not-for-production"})
 ENVIRONMENTS = ("development", "test", "production")
 
 
@@ -37,6 +39,9 @@ class MailSettings:
     # The mailbox calendar replies go to (ORGANIZER of every invitation): the service reads it, nobody is invited as it.
     organizer: str = "meetings@localhost"
     max_attempts: int = 8
+    # Production refuses SMTP_SECURITY=none unless this override says the unencrypted hop is intended
+    # (a relay on the same host, for example).
+    allow_unencrypted: bool = False
     service_url: str = "http://127.0.0.1:5000"
 
 
@@ -62,13 +67,17 @@ class ReplySettings:
 @dataclass
 class Settings:
     environment: str = "development"
-    secret_key: str = DEVELOPMENT_SECRET_KEY
+    secret_key: str = ""
     database_url: str = ""
     debug: bool = False
     allow_demo_data: bool = True
     service_name: str = "Child in Need workflow"
     partnership_name: str = "Demo Safeguarding Children Partnership"
     session_idle_minutes: int = 30
+    session_max_hours: int = 12  # a session's whole life, however active
+    trusted_proxies: int = 0  # reverse proxies in front of the web processes (X-Forwarded-For hops to trust)
+    api_token_days_personal: int = 90
+    api_token_days_service: int = 365
     session_cookie_secure: bool = False
     login_max_failures: int = 5
     login_window_minutes: int = 15
@@ -105,13 +114,17 @@ class Settings:
 
         settings = cls(
             environment=environment,
-            secret_key=env.get("SECRET_KEY", "") or (DEVELOPMENT_SECRET_KEY if not production else ""),
+            secret_key=env.get("SECRET_KEY", "") or ("" if production else instance_secret_key()),
             database_url=_normalise_database_url(env.get("DATABASE_URL", "")),
             debug=_flag(env.get("FLASK_DEBUG"), False),
             allow_demo_data=_flag(env.get("ALLOW_DEMO_DATA"), not production),
             service_name=env.get("SERVICE_NAME", cls.service_name),
             partnership_name=env.get("PARTNERSHIP_NAME", cls.partnership_name),
             session_idle_minutes=integer("SESSION_IDLE_MINUTES", 30, 1),
+            session_max_hours=integer("SESSION_MAX_HOURS", 12, 1),
+            trusted_proxies=integer("TRUSTED_PROXIES", 0, 0),
+            api_token_days_personal=integer("API_TOKEN_DAYS_PERSONAL", 90, 1),
+            api_token_days_service=integer("API_TOKEN_DAYS_SERVICE", 365, 1),
             session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE"), production),
             login_max_failures=integer("LOGIN_MAX_FAILURES", 5, 1),
             login_window_minutes=integer("LOGIN_WINDOW_MINUTES", 15, 1),
@@ -125,6 +138,7 @@ class Settings:
                 sender=env.get("MAIL_SENDER", MailSettings.sender),
                 organizer=env.get("MAIL_ORGANIZER", MailSettings.organizer),
                 max_attempts=integer("MAIL_MAX_ATTEMPTS", MailSettings.max_attempts, 1),
+                allow_unencrypted=_flag(env.get("SMTP_ALLOW_UNENCRYPTED"), False),
                 service_url=env.get("SERVICE_URL", MailSettings.service_url).rstrip("/"),
             ),
             replies=ReplySettings(
@@ -148,6 +162,9 @@ class Settings:
             problems.append(f"IMAP_SECURITY must be none, starttls or ssl, not {settings.replies.imap_security!r}.")
         if settings.replies.gateway_secret and len(settings.replies.gateway_secret) < 32:
             problems.append("MAIL_GATEWAY_SECRET must be a random value of at least 32 characters.")
+        if settings.secret_key in RETIRED_DEVELOPMENT_KEYS:
+            problems.append("SECRET_KEY is the constant development key published with earlier versions: "
+                            "unset it (development makes its own) or set a random value.")
         settings.problems = problems + settings.production_problems()
         return settings
 
@@ -158,8 +175,8 @@ class Settings:
         problems = []
         if not self.secret_key:
             problems.append("SECRET_KEY must be set in production.")
-        elif self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < 32:
-            problems.append("SECRET_KEY must be a random value of at least 32 characters, not the development default.")
+        elif len(self.secret_key) < 32:
+            problems.append("SECRET_KEY must be a random value of at least 32 characters.")
         if self.debug:
             problems.append("FLASK_DEBUG must be off in production: the debugger runs code sent to it.")
         if self.allow_demo_data:
@@ -170,6 +187,9 @@ class Settings:
             problems.append("DATABASE_URL must point at PostgreSQL in production.")
         if not self.mail.host:
             problems.append("SMTP_HOST must be set in production: notifications and invitations go by e-mail.")
+        if self.mail.security == "none" and not self.mail.allow_unencrypted:
+            problems.append("SMTP_SECURITY must be starttls or ssl in production: mail carries case references and "
+                            "sign-in links. Set SMTP_ALLOW_UNENCRYPTED=true only for a relay on the same host.")
         if self.replies.imap_configured and self.replies.imap_security == "none":
             problems.append("IMAP_SECURITY must be ssl or starttls in production: the mailbox password and the "
                             "replies would cross the network in clear.")
@@ -195,6 +215,24 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (idle-limited) session
             "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         }
+
+
+def instance_secret_key(instance_path: Path = PROJECT_ROOT / "instance") -> str:
+    """Development and test: a random key made on first start and kept in instance/, so sessions survive a
+    restart and every process of one installation signs alike, yet no two installations share a key."""
+    path = instance_path / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(key + "\n")
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    return key
 
 
 def _normalise_database_url(url: str) -> str:

@@ -1,7 +1,7 @@
 """Every model, imported in one place so that migrations and tests see the whole schema."""
 from webapp.agencies.models import Agency  # noqa: F401
-from webapp.audit.models import AuditEvent  # noqa: F401
-from webapp.auth.models import Team, User, UserRole  # noqa: F401
+from webapp.audit.models import AccessRefusal, AuditEvent  # noqa: F401
+from webapp.auth.models import Team, User, UserRole, UserSession  # noqa: F401
 from webapp.cases.models import (  # noqa: F401
     Case, CaseAgency, Child, Household, HouseholdMember, StepCorrection, StepDraft, StepRecord,
 )

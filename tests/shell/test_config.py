@@ -2,7 +2,7 @@
 import pytest
 
 from webapp import create_app
-from webapp.config import DEVELOPMENT_SECRET_KEY, ConfigError, Settings
+from webapp.config import RETIRED_DEVELOPMENT_KEYS, ConfigError, Settings, instance_secret_key
 
 SAFE_PRODUCTION = {
     "APP_ENV": "production",
@@ -10,7 +10,9 @@ SAFE_PRODUCTION = {
     "DATABASE_URL": "postgresql+psycopg://app@db.internal/cin",
     "SMTP_HOST": "smtp.partnership.example",
     "SERVICE_URL": "https://cin.partnership.example",
+    "SMTP_SECURITY": "starttls",
 }
+RETIRED_KEY = next(iter(RETIRED_DEVELOPMENT_KEYS))
 
 
 def test_a_safe_production_configuration_has_no_problems():
@@ -24,7 +26,7 @@ def test_a_safe_production_configuration_has_no_problems():
 
 @pytest.mark.parametrize("override, expected", [
     ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
-    ({"SECRET_KEY": DEVELOPMENT_SECRET_KEY}, "not the development default"),
+    ({"SECRET_KEY": RETIRED_KEY}, "constant development key"),
     ({"SECRET_KEY": "short"}, "at least 32 characters"),
     ({"FLASK_DEBUG": "1"}, "FLASK_DEBUG must be off"),
     ({"ALLOW_DEMO_DATA": "true"}, "ALLOW_DEMO_DATA must be off"),
@@ -32,6 +34,7 @@ def test_a_safe_production_configuration_has_no_problems():
     ({"DATABASE_URL": "sqlite:///cin.db"}, "must point at PostgreSQL"),
     ({"SMTP_HOST": ""}, "SMTP_HOST must be set"),
     ({"SERVICE_URL": "http://cin.partnership.example"}, "SERVICE_URL must be the service's https://"),
+    ({"SMTP_SECURITY": "none"}, "SMTP_SECURITY must be starttls or ssl in production"),
     ({"SMTP_SECURITY": "tls-please"}, "SMTP_SECURITY must be none, starttls or ssl"),
     ({"IMAP_HOST": "imap.partnership.example", "IMAP_SECURITY": "none"}, "IMAP_SECURITY must be ssl or starttls"),
     ({"IMAP_SECURITY": "maybe"}, "IMAP_SECURITY must be none, starttls or ssl"),
@@ -68,3 +71,28 @@ def test_seed_demo_refuses_when_demo_data_is_off(app):
     result = guarded.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "Demo data is switched off" in result.output
+
+
+def test_unencrypted_smtp_in_production_needs_the_explicit_override():
+    settings = Settings.from_environment({**SAFE_PRODUCTION, "SMTP_SECURITY": "none", "SMTP_ALLOW_UNENCRYPTED": "true"})
+    assert settings.problems == [] and settings.mail.allow_unencrypted
+
+
+def test_the_retired_constant_key_is_refused_in_every_environment():
+    for environment in ("development", "test"):
+        problems = Settings.from_environment({"APP_ENV": environment, "SECRET_KEY": RETIRED_KEY}).problems
+        assert any("constant development key" in p for p in problems)
+
+
+def test_development_makes_its_own_random_key_once_and_keeps_it(tmp_path):
+    first = instance_secret_key(tmp_path / "instance")
+    again = instance_secret_key(tmp_path / "instance")
+    other = instance_secret_key(tmp_path / "elsewhere")
+    assert first == again and first != other and len(first) >= 32
+    assert first not in RETIRED_DEVELOPMENT_KEYS
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_without_secret_key_development_uses_the_instance_key():
+    settings = Settings.from_environment({"APP_ENV": "development"})
+    assert settings.secret_key == instance_secret_key() and settings.problems == []

@@ -42,6 +42,9 @@ class Agency(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Marked by an administrator when the mailbox is accredited for OFFICIAL-SENSITIVE mail (NHSmail, for
+    # example): only then may an e-mail to it name the child. Others get the case reference and a sign-in link.
+    is_secure_mailbox: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     # The agency's designated safeguarding lead: holds its side of an escalation from stage 2.
     safeguarding_lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))

@@ -24,5 +24,10 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))  # revoked | password_changed | deactivated ...
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The owner's session epoch when the token was made: a password set or a deactivation moves the epoch on,
+    # and the token ends with it (reactivation moves it again, so nothing revives).
+    owner_epoch: Mapped[int] = mapped_column(default=0)
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.columns import UTCDateTime, utc_now
@@ -31,6 +31,21 @@ class AuditEvent(db.Model):
     # row and the seal before it, so an altered or removed row breaks every seal after it.
     chain_position: Mapped[int | None] = mapped_column(unique=True)
     row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccessRefusal(db.Model):
+    """Refused requests (403/404 on a record, document, link or API call) folded per actor, route and minute:
+    the first of a fold writes an audit row, later ones only raise the count, so a scanner cannot flood the trail."""
+
+    __tablename__ = "access_refusals"
+    __table_args__ = (UniqueConstraint("actor_key", "route", "minute_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_key: Mapped[str] = mapped_column(String(140))  # "user:12" or "token:7"
+    route: Mapped[str] = mapped_column(String(120))  # the endpoint, not the path: ids differ, the route does not
+    minute_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    count: Mapped[int] = mapped_column(default=1)
+    audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"))
 
 
 class AuditRowImmutable(RuntimeError):
