@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from webapp.config import PROJECT_ROOT, ConfigError, Settings
@@ -31,7 +32,16 @@ def create_app(config_overrides: dict | None = None, settings: Settings | None =
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
         }),
     ])
+    if settings.trusted_proxies:
+        # Behind N reverse proxies the client is the Nth address from the right of X-Forwarded-For: sign-in
+        # limits and the audit trail use it. Headers are never trusted with no proxy configured.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+                                x_host=settings.trusted_proxies)
     _configure_logging(settings.log_format)
+    if settings.environment == "production" and settings.mail.security == "none":
+        logging.getLogger(__name__).warning(
+            "SMTP_SECURITY=none with SMTP_ALLOW_UNENCRYPTED: mail leaves this host unencrypted to %s:%s",
+            settings.mail.host, settings.mail.port)
     _bind_extensions(app)
     _wire_expressions()
     _register_blueprints(app)
