@@ -14,12 +14,14 @@ DEMO_TEAM = "Harrogate CIN team"
 # Names the demo cases will use; tests fail if any log record carries one of them.
 DEMO_CHILD_NAMES = ("Ava Demochild", "Leo Demochild", "Mia Sampleton", "Baby Sampleton")
 
+# The health agencies' mailboxes stand for NHSmail (marked secure: their e-mails name the child); the school's
+# and the police hub's are not, so the tour shows both kinds of e-mail.
 DEMO_AGENCIES = {
-    "gp": ("Harrogate Demo Medical Practice", AgencyKind.GP_PRACTICE, "safeguarding@gp.example.org"),
-    "hv": ("Demo Health Visiting Service", AgencyKind.HEALTH_VISITING, "hv-team@health.example.org"),
-    "mw": ("Demo Maternity Unit", AgencyKind.MIDWIFERY, "midwives@health.example.org"),
-    "school": ("Demo Primary School", AgencyKind.SCHOOL, "dsl@school.example.org"),
-    "police": ("Demo Police Safeguarding Hub", AgencyKind.POLICE, "hub@police.example.org"),
+    "gp": ("Harrogate Demo Medical Practice", AgencyKind.GP_PRACTICE, "safeguarding@gp.example.org", True),
+    "hv": ("Demo Health Visiting Service", AgencyKind.HEALTH_VISITING, "hv-team@health.example.org", True),
+    "mw": ("Demo Maternity Unit", AgencyKind.MIDWIFERY, "midwives@health.example.org", True),
+    "school": ("Demo Primary School", AgencyKind.SCHOOL, "dsl@school.example.org", False),
+    "police": ("Demo Police Safeguarding Hub", AgencyKind.POLICE, "hub@police.example.org", False),
 }
 
 # username: (full name, roles, team?, agency key)
@@ -45,8 +47,8 @@ def seed_demo(session) -> bool:
     if session.scalar(select(User).where(User.username == "admin")) is not None:
         return False
     team = Team(name=DEMO_TEAM)
-    agencies = {key: Agency(name=name, kind=kind.value, email=email)
-                for key, (name, kind, email) in DEMO_AGENCIES.items()}
+    agencies = {key: Agency(name=name, kind=kind.value, email=email, is_secure_mailbox=secure)
+                for key, (name, kind, email, secure) in DEMO_AGENCIES.items()}
     session.add_all([team, *agencies.values()])
     password_hash = hash_password(DEMO_PASSWORD)
     for username, (full_name, roles, in_team, agency_key) in DEMO_USERS.items():

@@ -1,4 +1,6 @@
 """Agencies are managed by administrators, with clear messages for bad input."""
+import re
+
 import pytest
 
 from tests.helpers import post_form, sign_in
@@ -65,3 +67,29 @@ def test_an_agency_names_one_of_its_own_practitioners_as_safeguarding_lead(clien
                                                       "is_active": "y", "safeguarding_lead_id": str(teacher.id)})
     partnership.expire_all()
     assert partnership.get(Agency, school.id).safeguarding_lead_id == teacher.id
+
+
+def test_the_form_asks_whether_the_mailbox_is_accredited_and_the_list_shows_it(client, factory, db_session):
+    from webapp.audit.models import AuditEvent
+
+    admin = factory.user(Role.ADMINISTRATOR)
+    sign_in(client, admin.username)
+    page = client.get("/admin/agencies/new")
+    assert "This mailbox is accredited for OFFICIAL-SENSITIVE mail (for example NHSmail)" in page.text
+    assert "only the case reference and a sign-in link" in page.text  # the hint says what the choice changes
+    post_form(client, "/admin/agencies/new", {"name": "Riverside Surgery", "kind": "gp_practice",
+                                              "email": "riverside.surgery@nhs.net", "is_active": "y",
+                                              "is_secure_mailbox": "y"})
+    post_form(client, "/admin/agencies/new", {"name": "Hillside School", "kind": "school",
+                                              "email": "office@hillside.example", "is_active": "y"})
+    surgery = db_session.query(Agency).filter_by(name="Riverside Surgery").one()
+    school = db_session.query(Agency).filter_by(name="Hillside School").one()
+    assert surgery.is_secure_mailbox is True and school.is_secure_mailbox is False
+    marked = db_session.query(AuditEvent).filter_by(action="agency.mailbox_security_changed").all()
+    assert [(event.subject_id, event.actor_id, event.detail["is_secure_mailbox"]) for event in marked] == [
+        (surgery.id, admin.id, True)]
+    assert re.search(r'id="is_secure_mailbox"[^>]* checked', client.get(f"/admin/agencies/{surgery.id}").text)
+    assert not re.search(r'id="is_secure_mailbox"[^>]* checked', client.get(f"/admin/agencies/{school.id}").text)
+    listing = client.get("/admin/agencies/").text
+    assert listing.count("Accredited: e-mails name the child") == 1
+    assert listing.count("Not accredited: case reference only") == 1

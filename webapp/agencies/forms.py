@@ -18,6 +18,11 @@ class AgencyForm(FlaskForm):
         Optional(), Email("Enter an e-mail address in the correct format, like team@example.org",
                           check_deliverability=False), Length(max=254)],
         description="Optional. A team mailbox for notifications, such as the practice's safeguarding inbox.")
+    is_secure_mailbox = BooleanField(
+        "This mailbox is accredited for OFFICIAL-SENSITIVE mail (for example NHSmail)", widget=GovCheckboxInput(),
+        description="Tick only when the agency's shared mailbox and its practitioners' addresses are on an "
+                    "accredited secure e-mail service. Then e-mails to them may name the child and give their "
+                    "date of birth; otherwise they carry only the case reference and a sign-in link.")
     safeguarding_lead_id = SelectField(
         "Designated safeguarding lead", widget=GovSelect(), coerce=str, validate_choice=False,
         description="Holds the agency's side of an escalation from stage 2. One of its practitioners.")

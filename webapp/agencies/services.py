@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.audit.services import Origin, record_event
+from webapp.auth.models import User
 from webapp.auth.user_admin import require_administrator
 from webapp.errors import InvalidInput, NotFound
 from webapp.extensions import db
@@ -27,8 +28,9 @@ def get_agency(actor, agency_id: int | None) -> Agency | None:
 
 
 def save_agency(actor, *, name: str, kind: str, email: str | None, is_active: bool = True,
-                agency_id: int | None = None, origin: Origin, safeguarding_lead_id: int | None = None) -> Agency:
-    """Create an agency, or change one when agency_id is given."""
+                agency_id: int | None = None, origin: Origin, safeguarding_lead_id: int | None = None,
+                is_secure_mailbox: bool = False) -> Agency:
+    """Create an agency, or change one when agency_id is given; marking its mailbox secure is audited apart."""
     require_administrator(actor)
     name = " ".join(name.split())
     errors = {}
@@ -45,9 +47,36 @@ def save_agency(actor, *, name: str, kind: str, email: str | None, is_active: bo
         errors["safeguarding_lead_id"] = "Choose one of the agency's own practitioners"
     if errors:
         raise InvalidInput("The agency was not saved", errors)
+    was_secure = bool(agency.is_secure_mailbox)
     agency.safeguarding_lead_id = safeguarding_lead_id
     agency.name, agency.kind, agency.email, agency.is_active = name, kind, (email or "").strip().lower() or None, is_active
+    agency.is_secure_mailbox = bool(is_secure_mailbox)
     db.session.add(agency)
     db.session.flush()
     record_event("agency.saved", actor=actor, subject=agency, origin=origin)
+    if agency.is_secure_mailbox != was_secure:
+        # Who decided that this mailbox may receive children's names, and when: its own row, easy to find.
+        record_event("agency.mailbox_security_changed", actor=actor, subject=agency, origin=origin,
+                     detail={"is_secure_mailbox": agency.is_secure_mailbox, "email": agency.email})
     return agency
+
+
+def may_receive_identifying_details(address: str | None) -> bool:
+    """Whether an e-mail to this address may name a child or give their date of birth: the one rule every notice
+    follows."""
+    # Yes for staff of children's social care (people in a team: the council's own mail) and for the shared
+    # mailbox and practitioners of an agency an administrator marked secure; no for anyone else (family members,
+    # guests, unknown addresses). An address also known insecurely (a second account, another agency's mailbox)
+    # is refused: the safer reading wins.
+    wanted = (address or "").strip().lower()
+    if not wanted:
+        return False
+    people = db.session.execute(
+        select(User.team_id, User.agency_id, Agency.is_secure_mailbox)
+        .outerjoin(Agency, Agency.id == User.agency_id)
+        .where(func.lower(User.email) == wanted, User.is_active.is_(True))).all()
+    verdicts = [row.team_id is not None or (row.agency_id is not None and bool(row.is_secure_mailbox))
+                for row in people]
+    verdicts += [bool(secure) for secure in db.session.scalars(
+        select(Agency.is_secure_mailbox).where(func.lower(Agency.email) == wanted))]
+    return bool(verdicts) and all(verdicts)

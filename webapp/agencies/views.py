@@ -28,7 +28,8 @@ def edit_agency(agency_id: int | None):
         form.safeguarding_lead_id.data = str(agency.safeguarding_lead_id or "")
     saved = form.validate_on_submit() and submit(form, lambda: save_agency(
         current_user, name=form.name.data, kind=form.kind.data, email=form.email.data,
-        is_active=form.is_active.data, agency_id=agency_id, origin=request_origin(),
+        is_active=form.is_active.data, is_secure_mailbox=form.is_secure_mailbox.data, agency_id=agency_id,
+        origin=request_origin(),
         safeguarding_lead_id=int(form.safeguarding_lead_id.data) if form.safeguarding_lead_id.data else None))
     if saved:
         flash(f"{saved.name} saved", "success")

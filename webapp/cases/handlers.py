@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from webapp.agencies.models import Agency, AgencyKind
+from webapp.agencies.services import may_receive_identifying_details
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
@@ -22,6 +23,13 @@ GP_MILESTONES = {
     "cin_plan": ("Child in need plan agreed", "A child in need plan has been agreed."),
     "closure": ("Child in need case closed", "Children's social care has closed its child in need work."),
 }
+NAMED_REQUEST = ("Please add this to the child's record, and contact the allocated social worker if you hold "
+                 "information", "about the child or family that may help.")
+# The practice's mailbox is not marked as accredited for OFFICIAL-SENSITIVE mail: the reference stands in for the
+# child, and the social worker tells the practice who it is by a secure route.
+UNNAMED_REQUEST = ("This e-mail does not name the child: your practice's mailbox is not recorded as accredited for",
+                   "OFFICIAL-SENSITIVE mail. Please contact the allocated social worker, quoting the case reference,",
+                   "to learn which of your patients this is, and tell them if you hold information that may help.")
 OUTCOME_LABELS = {"no_further_action": "no further action", "early_help": "step down to early help",
                   "cin_plan": "child in need plan", "strategy_discussion": "strategy discussion (child protection)"}
 
@@ -52,7 +60,8 @@ def allocate_case(call: ServiceCall) -> None:
 
 
 def notify_gp(call: ServiceCall) -> dict:
-    """Queue a notification to the child's GP practice; the subject carries the case reference only."""
+    """Queue a notification to the child's GP practice; the subject carries the case reference only, and the body
+    names the child only when the practice's mailbox is marked secure (may_receive_identifying_details)."""
     case = _case(call)
     gp = db.session.scalars(db.select(Agency).join(CaseAgency, CaseAgency.agency_id == Agency.id)
                             .where(CaseAgency.case_id == case.id, Agency.kind == AgencyKind.GP_PRACTICE.value)).first()
@@ -62,23 +71,27 @@ def notify_gp(call: ServiceCall) -> dict:
                      detail={"milestone": milestone, "reason": "no GP practice with an e-mail address on the case"})
         return {}
     title, text = GP_MILESTONES[milestone]
-    child = case.child
-    born = child.date_of_birth.strftime("%-d %B %Y") if child.date_of_birth else (
-        f"expected {child.expected_delivery_on.strftime('%-d %B %Y')}" if child.expected_delivery_on else "not known")
+    worker, named = case.allocated_worker, may_receive_identifying_details(gp.email)
     body = "\n".join([
         f"Dear colleagues at {gp.name},", "",
         text.format(outcome=OUTCOME_LABELS.get(call.data.get("outcome"), "recorded")), "",
         f"Case reference: {case.reference}",
-        f"Child: {child.full_name}, born {born}",
-        f"Allocated social worker: {case.allocated_worker.full_name if case.allocated_worker else 'not yet allocated'}",
-        "", "Please add this to the child's record, and contact the allocated social worker if you hold information",
-        "about the child or family that may help.", "",
+        *(_child_lines(case) if named else []),
+        f"Allocated social worker: {f'{worker.full_name} ({worker.email})' if worker else 'not yet allocated'}",
+        "", *(NAMED_REQUEST if named else UNNAMED_REQUEST), "",
         f"Sign in to the service: {SERVICE_URL_MARK}/", "",
         "OFFICIAL-SENSITIVE", "This message is for the GP practice's safeguarding lead.",
     ])
     queue_message("gp_notification", gp.email, f"{title}: case {case.reference}", body, case_id=case.id,
                   agency_id=gp.id)
     return {}
+
+
+def _child_lines(case: Case) -> list[str]:
+    child = case.child
+    born = child.date_of_birth.strftime("%-d %B %Y") if child.date_of_birth else (
+        f"expected {child.expected_delivery_on.strftime('%-d %B %Y')}" if child.expected_delivery_on else "not known")
+    return [f"Child: {child.full_name}, born {born}"]
 
 
 ALERTS = {
