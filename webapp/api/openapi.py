@@ -64,6 +64,14 @@ SCHEMAS = {
             "invitees": {"type": "array", "items": {"type": "object", "properties": {
                 "name": {"type": "string"}, "role": {"type": "string"}, "answer": {"type": "string"},
                 "attendance": {"type": ["string", "null"]}}}}}}}}},
+    "Meeting": {"type": "object", "required": ["id", "kind", "starts_at", "ends_at", "location", "status",
+                                               "case_reference", "minutes"], "properties": {
+        "id": ID, "kind": {"type": "string"}, "starts_at": {"type": "string"}, "ends_at": {"type": "string"},
+        "location": {"type": "string"}, "status": {"type": "string"}, "case_reference": {"type": "string"},
+        "minutes": {"type": "array", "items": {"type": "object", "properties": {
+            "version": {"type": "integer"}, "status": {"type": "string"}, "issued_at": WHEN,
+            "document_id": {"type": ["integer", "null"]}}}},
+        "invitees": {"type": "array", "description": "Only for the case's staff", "items": {"type": "object"}}}},
     "Escalation": {"type": "object", "required": ["id", "case_reference", "stage", "status"], "properties": {
         "id": ID, "case_reference": {"type": "string"}, "about": {"type": "string"}, "category": {"type": "string"},
         "stage": {"type": "integer", "minimum": 1, "maximum": 4}, "status": {"type": "string"},
@@ -125,6 +133,10 @@ def document() -> dict:
                 "summary": "A case's meetings with each invitee's answer and attendance",
                 "parameters": [_path_id("case_id")],
                 "responses": {"200": _json(_ref("MeetingList"), "Meetings"), **_errors(401, 404)}}},
+            "/meetings/{meeting_id}": {"get": {
+                "summary": "A meeting and its issued minutes, for its case's staff and the people invited to it",
+                "parameters": [_path_id("meeting_id")],
+                "responses": {"200": _json(_ref("Meeting"), "The meeting"), **_errors(401, 404)}}},
             "/escalations": {
                 "get": {"summary": "Escalations the caller raised, holds, or their agency raised",
                         "responses": {"200": _json(_ref("EscalationList"), "Escalations"), **_errors(401)}},

@@ -17,7 +17,9 @@ from webapp.columns import utc_now
 from webapp.errors import Conflict, InvalidInput, NotFound
 from webapp.escalations import services as escalations
 from webapp.extensions import csrf, db
+from webapp.meetings import access as meeting_access, services as meeting_services
 from webapp.meetings.services import meetings_on_case
+from webapp.minutes import services as minutes_services
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -145,14 +147,35 @@ def complete(case_id: int, task_id: str):
 def meetings(case_id: int):
     found = get_visible_case(g.api_user, _id(case_id))
     record_event("case.viewed", actor=g.api_user, subject=found, origin=request_origin())
-    items = []
-    for meeting in meetings_on_case(case_id):
-        items.append({"id": meeting.id, "kind": meeting.kind, "starts_at": meeting.starts_at.isoformat(),
-                      "ends_at": meeting.ends_at.isoformat(), "location": meeting.location, "status": meeting.status,
-                      "invitees": [{"name": i.name, "role": i.role, "answer": i.answer,
-                                    "attendance": i.attendance} for i in meeting.current_invitees]})
+    items = [{**_meeting(meeting), "invitees": _invitees(meeting)} for meeting in meetings_on_case(case_id)]
     db.session.commit()
     return {"items": items}
+
+
+def _meeting(meeting) -> dict:
+    return {"id": meeting.id, "kind": meeting.kind, "starts_at": meeting.starts_at.isoformat(),
+            "ends_at": meeting.ends_at.isoformat(), "location": meeting.location, "status": meeting.status}
+
+
+def _invitees(meeting) -> list[dict]:
+    return [{"name": i.name, "role": i.role, "answer": i.answer, "attendance": i.attendance}
+            for i in meeting.current_invitees]
+
+
+@blueprint.get("/meetings/<int:meeting_id>")
+def meeting(meeting_id: int):
+    """One meeting and its issued minutes, for its case's staff and the practitioners invited to it; the list of
+    invitees (family members among them) only for the staff, as on the pages."""
+    found = meeting_services.read_meeting(g.api_user, _id(meeting_id), origin=request_origin())
+    body = {**_meeting(found), "case_reference": found.case.reference,
+            "minutes": [{"version": v.number, "status": v.status,
+                         "issued_at": v.issued_at.isoformat() if v.issued_at else None,
+                         "document_id": v.document_id if v.document and v.document.status == "ready" else None}
+                        for v in minutes_services.versions_of(found.id) if v.readable]}
+    if meeting_access.reads_as_staff(g.api_user, found):
+        body["invitees"] = _invitees(found)
+    db.session.commit()  # the look is audited
+    return body
 
 
 def _escalation(escalation) -> dict:

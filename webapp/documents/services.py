@@ -15,6 +15,7 @@ from webapp.extensions import db
 
 MAX_ATTEMPTS = 3
 STALE_CLAIM = timedelta(minutes=10)  # a render takes about a second; longer means its worker stopped
+NOT_FOUND = "There is no such document, or it is still being prepared."
 
 
 def queue_document(case_id: int, kind: str, source_id: int, title: str, now: datetime) -> Document:
@@ -73,19 +74,28 @@ def fail_document(document_id: int, error: Exception) -> None:
     document.status = "failed" if document.attempts >= MAX_ATTEMPTS else "queued"
 
 
+def _may_read(actor, document: Document) -> bool:
+    """Asked of the domain the document belongs to: the minutes' readers, or the case's staff for a plan."""
+    try:
+        if document.kind == "minutes":
+            from webapp.minutes.access import require_minutes_reader
+
+            require_minutes_reader(actor, document.source_id)
+        else:
+            from webapp.cases.access import get_visible_case
+
+            get_visible_case(actor, document.case_id)
+    except NotFound:
+        return False
+    return True
+
+
 def downloadable(actor, document_id: int, *, origin: Origin) -> Document:
-    """A ready PDF the actor may read (checked by the domain it belongs to); the download is audited."""
+    """A ready PDF the actor may read (checked by the domain it belongs to); the download is audited. A missing
+    document and one the actor may not read get the same refusal, word for word, so that no id gives itself away."""
     document = db.session.get(Document, document_id)
-    if document is None or document.status != "ready":
-        raise NotFound("There is no such document, or it is still being prepared.")
-    if document.kind == "minutes":
-        from webapp.minutes.access import require_minutes_reader
-
-        require_minutes_reader(actor, document.source_id)
-    else:
-        from webapp.cases.access import get_visible_case
-
-        get_visible_case(actor, document.case_id)
+    if document is None or not _may_read(actor, document) or document.status != "ready":
+        raise NotFound(NOT_FOUND)
     record_event("document.downloaded", actor=actor, subject=("cases", document.case_id), origin=origin,
                  detail={"document_id": document.id, "kind": document.kind, "sha256": document.sha256})
     return document

@@ -1,7 +1,8 @@
 """Raising an escalation, working it stage by stage, resolving it, and who may see it.
 
-Who may raise what: agency practitioners about a referral they made, a meeting they or their agency were invited
-to, or an information request to their agency; social workers and team managers about their team's cases.
+Who may raise what: agency practitioners about a referral they made, a meeting they were invited to (by name, as
+webapp/meetings/access.py says), or an information request they may see (to them by name, or to their agency's
+inbox); social workers and team managers about their team's cases.
 Holders: stage 1 the person raising it and the case's social worker (the allocated one, or the team's duty social
 worker); from stage 2 the raising agency's designated safeguarding lead (or the person raising it) on one side,
 and the team manager (stage 2), a senior manager (stage 3) and the independent chair (stage 4) on the other.
@@ -23,8 +24,8 @@ from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.escalations.holders import everyone, tell
 from webapp.escalations.models import CATEGORIES, FINAL_STAGE, Escalation, EscalationEntry, EscalationStage
 from webapp.extensions import db
-from webapp.information_requests.models import InformationRequest
-from webapp.meetings.models import Invitee, Meeting
+from webapp.information_requests.services import requests_for_agency
+from webapp.meetings.access import meetings_invited_to
 from webapp.workflow import runtime
 
 PROCESS = "professional_resolution"
@@ -44,15 +45,12 @@ def challengeable(actor) -> list[Challengeable]:
     if actor.has_role(Role.AGENCY_PRACTITIONER):
         for case in db.session.scalars(select(Case).where(Case.referred_by_id == actor.id).order_by(Case.id)):
             found.append(Challengeable(f"referral-{case.id}", case, f"The decision on your referral, case {case.reference}"))
-        invited = select(Meeting).join(Invitee, Invitee.meeting_id == Meeting.id).where(
-            Invitee.removed_at.is_(None),
-            (Invitee.user_id == actor.id) | (Invitee.agency_id == actor.agency_id))
-        for meeting in db.session.scalars(invited.distinct().order_by(Meeting.starts_at)):
+        for meeting in sorted(meetings_invited_to(actor), key=lambda m: (m.starts_at, m.id)):
             found.append(Challengeable(f"meeting-{meeting.id}", meeting.case,
                                        f"{meeting.kind_label} on {meeting.starts_at.astimezone(LONDON):%-d %B %Y}, "
                                        f"case {meeting.case.reference}"))
-        requests = select(InformationRequest).where(InformationRequest.agency_id == actor.agency_id)
-        for request in db.session.scalars(requests.order_by(InformationRequest.id)):
+        requests = requests_for_agency(actor) if actor.agency_id is not None else []
+        for request in sorted(requests, key=lambda r: r.id):
             found.append(Challengeable(f"request-{request.id}", request.case,
                                        f"The information request of {request.requested_at.astimezone(LONDON):%-d %B %Y}, "
                                        f"case {request.case.reference}"))

@@ -20,6 +20,7 @@ from webapp.cases.steps import Step, open_step, record_step
 from webapp.columns import LONDON
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
+from webapp.meetings import access
 from webapp.meetings.invitations import Mailing, queue_invitation, send_invitations
 from webapp.meetings.links import AnswerLinks
 from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS, Invitee, Meeting, MeetingKind
@@ -179,13 +180,20 @@ def _check_time_and_place(starts_at, ends_at, location: str, now: datetime) -> d
 
 
 def get_meeting(actor, meeting_id: int, *, origin: Origin | None = None) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound("There is no such meeting.")
-    get_visible_case(actor, meeting.case_id)  # not found unless the actor may see the case
+    """A meeting of a case the actor works on (its page lists every invitee and family member's answer, so
+    invited agency practitioners read its minutes page instead); with `origin`, the look is audited."""
+    meeting = access.require_meeting(actor, meeting_id, staff_only=True)
     if origin is not None:
         record_event("meeting.viewed", actor=actor, subject=meeting.case, origin=origin,
                      detail={"meeting_id": meeting.id})
+    return meeting
+
+
+def read_meeting(actor, meeting_id: int, *, origin: Origin) -> Meeting:
+    """A meeting the actor may see: its case's staff, or an agency practitioner invited to it (access.py);
+    the look is audited."""
+    meeting = access.require_meeting(actor, meeting_id)
+    record_event("meeting.viewed", actor=actor, subject=meeting.case, origin=origin, detail={"meeting_id": meeting.id})
     return meeting
 
 

@@ -1,31 +1,22 @@
-"""Who may read minutes: the case's own staff (every version, drafts included), and agency practitioners whose
-agency (or who themselves) were invited to that meeting, issued versions only. Nobody else learns they exist."""
+"""Who may read minutes: the case's own staff (every version, drafts included), and the agency practitioners who
+may see the meeting (webapp/meetings/access.py: invited by name, not their whole agency), issued versions only.
+Nobody else learns they exist."""
 from __future__ import annotations
 
-from webapp.auth.roles import Role
-from webapp.cases.access import can_see
 from webapp.errors import NotFound
 from webapp.extensions import db
+from webapp.meetings.access import may_see_meeting, reads_as_staff
 from webapp.meetings.models import Meeting
 from webapp.minutes.models import MinutesVersion
 
 NOT_FOUND = "There are no such minutes, or they are not for a meeting you were invited to."
 
-
-def invited(actor, meeting: Meeting) -> bool:
-    """The person, or their agency, was invited (and not removed)."""
-    return any(i.user_id == actor.id or (actor.agency_id is not None and i.agency_id == actor.agency_id)
-               for i in meeting.current_invitees)
-
-
-def reads_as_staff(actor, meeting: Meeting) -> bool:
-    return can_see(actor, meeting.case)
+__all__ = ["NOT_FOUND", "reads_as_staff", "require_meeting_reader", "require_minutes_reader"]
 
 
 def require_meeting_reader(actor, meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not (reads_as_staff(actor, meeting) or
-                               (actor.has_role(Role.AGENCY_PRACTITIONER) and invited(actor, meeting))):
+    if meeting is None or not may_see_meeting(actor, meeting):
         raise NotFound(NOT_FOUND)
     return meeting
 

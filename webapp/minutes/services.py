@@ -11,7 +11,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
@@ -22,7 +22,8 @@ from webapp.documents.models import Document
 from webapp.documents.services import queue_document
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
-from webapp.meetings.models import ATTENDANCE_LABELS, Invitee, Meeting
+from webapp.meetings import access as meeting_access
+from webapp.meetings.models import ATTENDANCE_LABELS, Meeting
 from webapp.meetings.services import attendance_meeting, get_meeting, meeting_step, require_convenor
 from webapp.minutes.distribution import LinkRefused, MinutesLinks, distribute
 from webapp.minutes.models import CaseAction, MinutesVersion
@@ -282,15 +283,12 @@ def record_minutes_view(actor, meeting: Meeting, *, origin: Origin) -> None:
 
 
 def meetings_invited_to(actor, *, origin: Origin) -> list[Meeting]:
-    """The meetings an agency practitioner (or their agency) was invited to, newest first."""
+    """The meetings an agency practitioner was invited to (by name, as webapp/meetings/access.py says), newest
+    first."""
     if not actor.has_role(Role.AGENCY_PRACTITIONER):
         raise PermissionDenied("This list is for agency practitioners; staff find meetings on each case.")
-    query = select(Meeting).join(Invitee, Invitee.meeting_id == Meeting.id).where(
-        Invitee.removed_at.is_(None),
-        or_(Invitee.user_id == actor.id, Invitee.agency_id == actor.agency_id) if actor.agency_id is not None
-        else Invitee.user_id == actor.id)
     record_event("minutes.meetings_listed", actor=actor, origin=origin)
-    return list(db.session.scalars(query.distinct().order_by(Meeting.starts_at.desc())))
+    return meeting_access.meetings_invited_to(actor)
 
 
 def _link_reader(token: str, links: MinutesLinks) -> tuple[Meeting, MinutesVersion | None, str, str]:
