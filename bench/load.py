@@ -61,8 +61,8 @@ def setup(url: str, users: int) -> tuple[dict, dict[int, list[int]]]:
         seed_demo(db.session)
         sw1, tm1 = (db.session.scalar(select(User).where(User.username == n)) for n in ("sw1", "tm1"))
         now = datetime.now(timezone.utc)
-        tokens = {"sw1": create_personal_token(sw1, "load", origin=NO_ORIGIN, now=now)[1],
-                  "tm1": create_personal_token(tm1, "load", origin=NO_ORIGIN, now=now)[1], "sw1_id": sw1.id}
+        tokens = {"sw1": create_personal_token(sw1, "load", days=1, origin=NO_ORIGIN, now=now)[1],
+                  "tm1": create_personal_token(tm1, "load", days=1, origin=NO_ORIGIN, now=now)[1], "sw1_id": sw1.id}
         cases = {u: [open_case(sw1, referral_answers(given=f"Load{u}x{c}", family="Loadtest")).id
                      for c in range(CASES_PER_USER)] for u in range(users)}
         db.session.commit()

@@ -32,7 +32,7 @@ def bearer(token: str) -> dict:
 
 @pytest.fixture
 def sw1_token(app, partnership, clock):
-    _, token = tokens.create_personal_token(user(partnership, "sw1"), "tests", origin=NO_ORIGIN, now=NOW)
+    _, token = tokens.create_personal_token(user(partnership, "sw1"), "tests", days=90, origin=NO_ORIGIN, now=NOW)
     partnership.commit()
     return token
 
@@ -58,7 +58,7 @@ def test_a_social_worker_s_token_reads_and_works_their_cases(client, partnership
     case = client.get(f"/api/v1/cases/{made.json['id']}", headers=bearer(sw1_token)).json
     assert case["child"]["given_names"] == "Api" and case["open_steps"][0]["name"] == "Decide on the referral"
 
-    _, manager_token = tokens.create_personal_token(tm1, "tm", origin=NO_ORIGIN, now=NOW)
+    _, manager_token = tokens.create_personal_token(tm1, "tm", days=90, origin=NO_ORIGIN, now=NOW)
     partnership.commit()
     task_id = case["open_steps"][0]["task_id"]
     task = client.get(f"/api/v1/cases/{case['id']}/tasks/{task_id}", headers=bearer(manager_token)).json
@@ -91,17 +91,17 @@ def test_revoked_tokens_and_deactivated_accounts_stop_at_once(client, partnershi
     tokens.revoke(sw1, row.id, origin=NO_ORIGIN, now=NOW + timedelta(hours=1))
     partnership.commit()
     assert client.get("/api/v1/cases", headers=bearer(sw1_token)).status_code == 401
-    _, other = tokens.create_personal_token(sw1, "second", origin=NO_ORIGIN, now=NOW)
+    _, other = tokens.create_personal_token(sw1, "second", days=90, origin=NO_ORIGIN, now=NOW)
     sw1.is_active = False
     partnership.commit()
     assert client.get("/api/v1/cases", headers=bearer(other)).status_code == 401
 
 
-def test_service_tokens_are_made_by_administrators_for_a_system_account(client, partnership):
+def test_service_tokens_are_made_by_administrators_for_a_system_account(client, partnership, clock):
     admin, gp1 = user(partnership, "admin"), user(partnership, "gp1")
     with pytest.raises(PermissionDenied):
-        tokens.create_service_token(gp1, gp1.id, "practice system", origin=NO_ORIGIN, now=NOW)
-    row, token = tokens.create_service_token(admin, gp1.id, "practice system", origin=NO_ORIGIN, now=NOW)
+        tokens.create_service_token(gp1, gp1.id, "practice system", days=90, origin=NO_ORIGIN, now=NOW)
+    row, token = tokens.create_service_token(admin, gp1.id, "practice system", days=90, origin=NO_ORIGIN, now=NOW)
     partnership.commit()
     assert row.kind == "service" and row.token_hash != token and token not in str(row.__dict__)
     made = client.post("/api/v1/referrals", json={"answers": referral_answers(given="Sys", family="Democase")},
@@ -131,9 +131,10 @@ def test_an_operator_makes_a_service_token_from_the_command_line(app, committed_
     committed_db.commit()
     runner = app.test_cli_runner()
     made = runner.invoke(args=["api", "service-token", "gp1", "--name", "Practice system"])
-    assert made.exit_code == 0 and made.output.startswith("cin_")
+    token, = made.stdout.splitlines()  # the token alone on standard output, for scripts
+    assert made.exit_code == 0 and token.startswith("cin_") and "Expires 20" in made.stderr
     client = app.test_client()
-    assert client.get("/api/v1/escalations", headers=bearer(made.output.strip())).status_code == 200
+    assert client.get("/api/v1/escalations", headers=bearer(token)).status_code == 200
     refused = runner.invoke(args=["api", "service-token", "nobody", "--name", "x"])
     assert refused.exit_code == 1 and "no active account called 'nobody'" in refused.output
 

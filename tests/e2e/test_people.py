@@ -9,8 +9,8 @@ from webapp.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
 CASEWORK = ["Home", "My tasks", "Cases", "New referral"]
 EXPECTED_NAVIGATION = {role: ["Home"] for role in Role} | {
-    Role.ADMINISTRATOR: ["Home", "Processes", "Users", "Teams", "Agencies", "Settings", "Mail", "Calendar replies",
-                         "Audit trail"],
+    Role.ADMINISTRATOR: ["Home", "Processes", "Users", "Teams", "All API tokens", "Agencies", "Settings", "Mail",
+                         "Calendar replies", "Audit trail"],
     Role.PROCESS_OWNER: ["Home", "Processes"],
     Role.SOCIAL_WORKER: CASEWORK + ["Pregnancy notifications", "Escalations"],
     Role.TEAM_MANAGER: CASEWORK + ["Dashboard", "Pregnancy notifications", "Escalations"],

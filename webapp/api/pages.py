@@ -1,4 +1,5 @@
-"""The account page where a person makes and revokes their own API tokens (a new token is shown once)."""
+"""API token pages: the account page where a person makes and revokes their own tokens, and the administrators'
+page listing every token, revoking any and making service tokens (a new token is shown once, with its expiry)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -6,34 +7,88 @@ from flask_login import current_user, login_required
 
 from webapp.api import tokens
 from webapp.columns import utc_now
-from webapp.errors import InvalidInput
+from webapp.errors import InvalidInput, NotFound
 from webapp.extensions import db
-from webapp.shell.security import request_origin
+from webapp.shell.security import app_settings, request_origin
 
-blueprint = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
+# No URL prefix: the person's page sits under /account, the administrators' under /admin.
+blueprint = Blueprint("api_tokens", __name__)
 
 
-@blueprint.route("/", methods=["GET", "POST"])
+def _actor():
+    return current_user._get_current_object()
+
+
+def _with_states(rows) -> list[tuple]:
+    now = utc_now()
+    return [(row, tokens.token_state(row, now)) for row in rows]
+
+
+@blueprint.route("/account/api-tokens/", methods=["GET", "POST"])
 @login_required
 def index():
-    actor, error, new_token = current_user._get_current_object(), None, None
+    actor, error, new = _actor(), None, None
     if request.method == "POST":
         try:
-            _, new_token = tokens.create_personal_token(actor, request.form.get("name", ""), origin=request_origin(),
-                                                        now=utc_now())
+            new = tokens.create_personal_token(actor, request.form.get("name", ""),
+                                               days=app_settings().api_token_days_personal,
+                                               origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
             db.session.rollback()
             error = invalid.field_errors["name"]
         else:
             db.session.commit()
-    return render_template("api/tokens.html", rows=tokens.my_tokens(actor), error=error, new_token=new_token), \
-        (400 if error else 200)
+    return render_template("api/tokens.html", rows=_with_states(tokens.my_tokens(actor)), error=error, new=new,
+                           days=app_settings().api_token_days_personal), (400 if error else 200)
 
 
-@blueprint.route("/<int:token_id>/revoke", methods=["POST"])
+@blueprint.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    tokens.revoke(current_user._get_current_object(), token_id, origin=request_origin(), now=utc_now())
+    tokens.revoke(_actor(), token_id, origin=request_origin(), now=utc_now())
     db.session.commit()
     flash("The token no longer works", "success")
     return redirect(url_for("api_tokens.index"))
+
+
+def _make_service_token(actor) -> tuple[tuple | None, dict]:
+    """Make the service token the form asks for: (row and token, no errors) or (None, errors by field)."""
+    name, user_id = request.form.get("name", ""), request.form.get("user_id", "")
+    if not user_id.isdigit():
+        return None, {"user_id": "Choose the account the system will act as"}
+    try:
+        made = tokens.create_service_token(actor, int(user_id), name, days=app_settings().api_token_days_service,
+                                           origin=request_origin(), now=utc_now())
+    except InvalidInput as invalid:
+        return None, invalid.field_errors
+    except NotFound:
+        return None, {"user_id": "Choose an active account"}
+    return made, {}
+
+
+@blueprint.route("/admin/api-tokens", methods=["GET", "POST"])
+@login_required
+def admin_tokens():
+    actor, new, errors = _actor(), None, {}
+    if request.method == "POST":
+        new, errors = _make_service_token(actor)
+        if errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    accounts = tokens.service_accounts(actor)
+    rows = _with_states(tokens.all_tokens(actor, origin=request_origin()))
+    page = render_template("api/admin_tokens.html", rows=rows, accounts=accounts, new=new, errors=errors,
+                           entered=request.form if errors else {}, days=app_settings().api_token_days_service,
+                           personal_days=app_settings().api_token_days_personal)
+    db.session.commit()  # the audit row of the look; after rendering, so the rows loaded at once are not reloaded
+    return page, (400 if errors else 200)
+
+
+@blueprint.route("/admin/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def admin_revoke(token_id: int):
+    row = tokens.revoke(_actor(), token_id, origin=request_origin(), now=utc_now(), as_administrator=True)
+    db.session.commit()
+    flash(f"The token ‘{row.name}’ of {row.user.full_name} no longer works", "success")
+    return redirect(url_for("api_tokens.admin_tokens"))

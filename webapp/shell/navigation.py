@@ -44,6 +44,7 @@ NAVIGATION = (
     NavItem("Processes", "processes.index", "processes.", frozenset({Role.PROCESS_OWNER, Role.ADMINISTRATOR})),
     NavItem("Users", "auth_admin.users", "auth_admin.user", _ADMIN),
     NavItem("Teams", "auth_admin.teams", "auth_admin.team", _ADMIN),
+    NavItem("All API tokens", "api_tokens.admin_tokens", "api_tokens.admin", _ADMIN),
     NavItem("Agencies", "agencies.list_agencies_page", "agencies.", _ADMIN),
     NavItem("Settings", "partnership.settings", "partnership.", _ADMIN),
     NavItem("Mail", "mail.overview", "mail.", _ADMIN),
