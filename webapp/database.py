@@ -7,6 +7,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 _IMMEDIATE = "sqlite_begin_immediate"
+_REQUEST_WRITES = "sqlite_request_writes"  # flask.g: this request's transactions begin as writers
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def prepare_sqlite(engine: Engine) -> None:
@@ -26,8 +28,8 @@ def prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(_IMMEDIATE)
-                                   else "BEGIN")
+        immediate = connection.get_execution_options().get(_IMMEDIATE) or _request_writes()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def begin_write(session: Session) -> None:
@@ -39,11 +41,31 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={_IMMEDIATE: True})
 
 
+def _request_writes() -> bool:
+    from flask import g, has_request_context
+
+    return has_request_context() and g.get(_REQUEST_WRITES, False)
+
+
+def request_may_write(method: str, endpoint: str | None, *, has_session_cookie: bool, has_token: bool) -> bool:
+    """Whether a request may write: a change (POST and the like), or a page view by someone signed in or holding
+    a token, which audits the look and notes the session's activity. Static files never do."""
+    if method not in _SAFE_METHODS:
+        return True
+    return endpoint != "static" and (has_session_cookie or has_token)
+
+
 def begin_writes_early() -> None:
-    """Before any other query of a request that may write (POST and the like), begin as a writer."""
-    from flask import request
+    """Before any other query of a request that may write, begin as a writer; every later transaction of the
+    request does too. On SQLite a read transaction cannot wait for the write lock: once another writer has
+    committed, its first write fails at once ("database is locked") whatever the busy timeout, so an audited
+    page view must hold the lock before it reads. Readers then wait for each other: bench/sqlite_page_views.py."""
+    from flask import current_app, g, request
 
     from webapp.extensions import db
 
-    if request.method not in {"GET", "HEAD", "OPTIONS"}:
+    if request_may_write(request.method, request.endpoint,
+                         has_session_cookie=current_app.config["SESSION_COOKIE_NAME"] in request.cookies,
+                         has_token="Authorization" in request.headers):
+        g.setdefault(_REQUEST_WRITES, True)
         begin_write(db.session)

@@ -1,6 +1,7 @@
-"""Sending the outbox: one message per transaction, retried with backoff, given up after the configured
-attempts. Delivery is at least once: a crash between sending and committing sends the same message (with the
-same Message-ID) again, which mail systems de-duplicate."""
+"""Sending the outbox: each message claimed in one short transaction, sent with no transaction open, and its
+result recorded in another; retried with backoff, given up after the configured attempts. Delivery is at least
+once: a crash between sending and recording sends the same message (with the same Message-ID) again once its
+claim lapses, which mail systems de-duplicate."""
 from __future__ import annotations
 
 import smtplib
@@ -19,6 +20,9 @@ from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
 
 MAX_BACKOFF = timedelta(hours=1)
+# A claimed message is not due again for this long: other workers leave it alone while it is being sent, and a
+# worker that stopped mid-send leaves it to be sent again after this (an SMTP conversation times out far sooner).
+SEND_CLAIM = timedelta(minutes=5)
 SERVICE_URL_MARK = "{service_url}"  # bodies are written in transactions that do not know the service's address
 
 
@@ -65,20 +69,34 @@ def claim_next_message(now: datetime) -> OutboxMessage | None:
 
 def deliver_next(now: datetime, settings: MailSettings,
                  send: Callable[[EmailMessage, MailSettings], None] = send_by_smtp) -> bool:
-    """Try the next due message; returns False when none is due. The caller commits."""
+    """Try the next due message; returns False when none is due. Commits the claim before talking to the mail
+    server, so that no lock is held while it answers (on SQLite a held write lock stops every page view that
+    audits); the caller commits the recorded result."""
     row = claim_next_message(now)
     if row is None:
         return False
     row.attempts += 1
+    row.next_attempt_at = now + SEND_CLAIM
+    row_id, message = row.id, build_email(row, settings)
+    db.session.commit()
+    error = None
     try:
-        send(build_email(row, settings), settings)
-    except (OSError, smtplib.SMTPException) as error:
+        send(message, settings)
+    except (OSError, smtplib.SMTPException) as failure:
+        error = failure
+    begin_write(db.session)
+    record_attempt(db.session.get(OutboxMessage, row_id), error, now, settings)
+    return True
+
+
+def record_attempt(row: OutboxMessage, error: Exception | None, now: datetime, settings: MailSettings) -> None:
+    """Sent, or the error with the next attempt backed off (given up after the last attempt)."""
+    if error is None:
+        row.sent_at, row.last_error = now, None
+    else:
         row.last_error = f"{type(error).__name__}: {error}"[:500]
         if row.attempts >= settings.max_attempts:
             row.failed_at = now
         else:
             row.next_attempt_at = now + min(timedelta(minutes=2 ** (row.attempts - 1)), MAX_BACKOFF)
-    else:
-        row.sent_at, row.last_error = now, None
     db.session.flush()
-    return True

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -88,13 +89,17 @@ def invitation_email(invitation: Invitation, method: str, *, sender: str, subjec
     ics = calendar_text(invitation, method, comment)
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = formataddr((invitation.attendee_name, invitation.attendee_email))
+    # headerregistry encodes the whole display name (formataddr's quoting splits "Zoë O'Brien, Jr" in two)
+    message["To"] = Address(invitation.attendee_name, addr_spec=invitation.attendee_email)
     message["Subject"] = subject
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(invitation.stamp)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    message.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
+    # The calendar goes in as bytes, base64-encoded as they are: given as text, the email package re-encodes it
+    # with its own line endings (LF), and RFC 5545 asks for CRLF in every calendar part whatever its encoding.
+    message.add_alternative(ics, maintype="text", subtype="calendar", cte="base64",
+                            params={"charset": "utf-8", "method": method})
     message.make_mixed()
     message.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
     return message
