@@ -12,6 +12,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from webapp.config import PROJECT_ROOT, ConfigError, Settings
 from webapp.database import begin_writes_early, prepare_sqlite
 from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.shell.json import BoundedJSONProvider
 
 
 def create_app(config_overrides: dict | None = None, settings: Settings | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(config_overrides: dict | None = None, settings: Settings | None =
 
     app = Flask(__name__, template_folder=None, static_folder="static",
                 instance_path=str(PROJECT_ROOT / "instance"))
+    app.json = BoundedJSONProvider(app)  # a body nested too deeply to read is a 400, not a 500
     app.config.from_mapping(settings.flask_config())
     app.config.update(config_overrides or {})
     Path(app.instance_path).mkdir(exist_ok=True)  # the default SQLite file lives here
@@ -52,13 +54,29 @@ class _NoQueryStrings(logging.Filter):
     """Request logs keep the path but drop the query string: a search for a child's name must not be logged."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.args = tuple(_without_query(arg) if isinstance(arg, str) else arg for arg in record.args or ())
+        if isinstance(record.args, dict):  # logging's one-mapping form: "%(path)s", {"path": ...}
+            record.args = {key: _without_query(arg) if isinstance(arg, str) else arg
+                           for key, arg in record.args.items()}
+        else:
+            record.args = tuple(_without_query(arg) if isinstance(arg, str) else arg for arg in record.args or ())
         record.msg = _without_query(record.msg) if isinstance(record.msg, str) else record.msg
         return True
 
 
+# A query string ends only where the request line's protocol begins (the last " HTTP/"), or else at the end of
+# the text: its values may hold quotes, raw spaces and anything %-decoded, so no character inside can end it.
+_QUERY_IN_REQUEST_LINE = re.compile(r"\?.*(?= HTTP/\d)", re.DOTALL)
+_QUERY_TO_THE_END = re.compile(r"\?.*", re.DOTALL)
+# http.server's own complaints quote pieces of a request line split at raw spaces (the query's last word).
+_QUOTED_REQUEST_PIECE = re.compile(r"(Bad request (?:version|syntax)) \(.*\)", re.DOTALL)
+
+
 def _without_query(text: str) -> str:
-    return re.sub(r"\?[^\s\"]*", "?…", text) if "?" in text else text
+    text = _QUOTED_REQUEST_PIECE.sub(r"\1 (…)", text)
+    if "?" not in text:
+        return text
+    redacted, found = _QUERY_IN_REQUEST_LINE.subn("?…", text, count=1)
+    return redacted if found else _QUERY_TO_THE_END.sub("?…", text, count=1)
 
 
 class JsonLogFormatter(logging.Formatter):

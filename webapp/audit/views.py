@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from webapp.audit.refusals import ACTION as REFUSED, refusal_counts
 from webapp.audit.services import list_recent_events
 from webapp.extensions import db
 
@@ -13,5 +14,6 @@ blueprint = Blueprint("audit", __name__, url_prefix="/admin/audit")
 def events():
     page = max(request.args.get("page", 1, type=int), 1)
     rows, has_more = list_recent_events(current_user, page=page)
+    counts = refusal_counts([row.id for row in rows if row.action == REFUSED])
     db.session.commit()  # the look at the trail is itself audited
-    return render_template("audit/events.html", rows=rows, page=page, has_more=has_more)
+    return render_template("audit/events.html", rows=rows, page=page, has_more=has_more, refusals=counts)

@@ -92,6 +92,9 @@ def _checked_files(diagrams: dict[str, str], forms: dict[str, str]) -> tuple[dic
         except json.JSONDecodeError as error:
             errors[f"form:{key}"] = f"forms/{key}.json is not valid JSON (line {error.lineno}): {error.msg}"
             continue
+        except RecursionError:
+            errors[f"form:{key}"] = f"forms/{key}.json is nested too deeply to read"
+            continue
         if not isinstance(schema, dict):
             errors[f"form:{key}"] = f"forms/{key}.json must be a JSON object (a JSON Schema)"
         else:

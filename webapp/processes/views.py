@@ -101,4 +101,6 @@ def form_preview(process_id: str):
         fields = services.preview_fields(request.form.get("schema", ""))
     except InvalidInput as invalid:
         return render_template("processes/_preview.html", problem=str(invalid), fields=[]), 200
+    except RecursionError:  # `[` repeated 100,000 times: bad input, as the API answers it, never a 500
+        return {"error": "The form is nested too deeply to read", "fields": {}}, 400
     return render_template("processes/_preview.html", problem=None, fields=fields)

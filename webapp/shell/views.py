@@ -14,6 +14,7 @@ from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.partnership.services import extra_holidays
 from webapp.shell.navigation import navigation_for
+from webapp.shell.refusals import REFUSALS, audit_refusal
 from webapp.workflow.calendar import working_days_between
 
 blueprint = Blueprint("shell", __name__)
@@ -119,10 +120,14 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error):
         db.session.rollback()
+        if error.status_code in REFUSALS:
+            audit_refusal(error.status_code)  # after the rollback: the request's own work stays undone
         return render_error(error.status_code, str(error), getattr(error, "field_errors", None))
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if error.code in REFUSALS:
+            audit_refusal(error.code)
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)
