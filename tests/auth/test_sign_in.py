@@ -1,4 +1,4 @@
-"""Signing in and out: the same message for every wrong detail, the lockout, and the audit rows."""
+"""Signing in and out: the same message for every wrong detail, the throttle, and the audit rows."""
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -41,7 +41,9 @@ def test_wrong_password_unknown_user_and_deactivated_account_get_the_same_messag
                        ("gone", None, "inactive")]
 
 
-def test_repeated_failures_lock_the_username_for_the_window(app, client, db_session, factory, clock):
+def test_repeated_failures_stop_that_username_at_that_address_for_the_window(app, client, db_session, factory, clock):
+    # Was "lock the username": the limit now holds a name at one address only (tests/auth/test_sign_in_limits.py
+    # shows the person at another address still gets in); every attempt here comes from the test client's address.
     factory.user(Role.SOCIAL_WORKER, username="target")
     settings = app.config["APP_SETTINGS"]
     for _ in range(settings.login_max_failures):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 
 from webapp.audit.models import AuditEvent
 from webapp.auth.roles import Role
@@ -59,6 +59,25 @@ def count_events_since(action: str, since: datetime, *, actor_label: str | None 
     if ip_address is not None:
         query = query.where(AuditEvent.ip_address == ip_address)
     return db.session.scalar(query) or 0
+
+
+_ANY = object()
+
+
+def latest_event_times(action: str, since: datetime, *, limit: int, actor_label=_ANY, ip_address=_ANY,
+                       except_reason: str | None = None) -> list[datetime]:
+    """When the newest rows of one action since a moment happened, newest first, at most `limit`: for a sign-in
+    name and/or an address (None matches rows without one), leaving out rows whose detail reason is `except_reason`."""
+    query = select(AuditEvent.occurred_at).where(AuditEvent.action == action, AuditEvent.occurred_at >= since)
+    if actor_label is not _ANY:
+        query = query.where(AuditEvent.actor_label == actor_label)
+    if ip_address is not _ANY:
+        query = query.where(AuditEvent.ip_address == ip_address)  # == None is IS NULL
+    if except_reason is not None:
+        reason = AuditEvent.detail["reason"].as_string()
+        query = query.where(or_(reason.is_(None), reason != except_reason))
+    query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
 
 
 def list_recent_events(actor, *, page: int = 1, per_page: int = 50) -> tuple[list[AuditEvent], bool]:

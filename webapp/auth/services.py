@@ -5,18 +5,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from webapp.audit.services import Origin, count_events_since, record_event
-from webapp.auth.models import User
+from webapp.audit.services import Origin, record_event
+from webapp.auth.models import User, UserSession
 from webapp.auth.passwords import hash_password, password_problem, verify_password
+from webapp.auth.sessions import PASSWORD_CHANGED, SIGNED_OUT, end_all_for_user, end_session
+from webapp.auth.throttle import (LOCKED, SIGN_IN_FAILED, SignInLimits, blocked_until, normalise_username,
+                                  wait_message)
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 
-SIGN_IN_FAILED = "auth.sign_in_failed"
 WRONG_DETAILS = "Enter a correct username and password"
 
 
 class SignInRefused(Exception):
-    """Sign-in failed; the message is the same whatever the reason, except for a lockout."""
+    """Sign-in failed; the message is the same whatever the reason, except when throttled (it says how long)."""
 
 
 def find_user_by_username(username: str) -> User | None:
@@ -27,12 +29,14 @@ def find_user_by_username(username: str) -> User | None:
 def sign_in(username: str, password: str, *, origin: Origin, now: datetime, window_minutes: int,
             max_failures: int, max_failures_per_address: int) -> User:
     """Check the credentials, audit the attempt, and return the user; raise SignInRefused otherwise."""
-    typed = username.strip().lower()[:120]
-    since = now - timedelta(minutes=window_minutes)
-    if (count_events_since(SIGN_IN_FAILED, since, actor_label=typed) >= max_failures
-            or count_events_since(SIGN_IN_FAILED, since, ip_address=origin.ip_address) >= max_failures_per_address):
-        record_event(SIGN_IN_FAILED, actor_label=typed, origin=origin, detail={"reason": "locked"})
-        raise SignInRefused(f"Too many failed attempts. Wait {window_minutes} minutes, then try again")
+    # max_failures stops one name at one address, max_failures_per_address one address (webapp/auth/throttle.py).
+    typed = normalise_username(username)
+    limits = SignInLimits(timedelta(minutes=window_minutes), max_failures, max_failures_per_address)
+    until = blocked_until(typed, origin.ip_address, now=now, limits=limits)
+    if until is not None:
+        # No password check while stopped: the answer must not reveal a right guess, and it spares argon2's cost.
+        record_event(SIGN_IN_FAILED, actor_label=typed, origin=origin, detail={"reason": LOCKED})
+        raise SignInRefused(wait_message(until, now))
 
     user = find_user_by_username(typed)
     password_ok = verify_password(user.password_hash if user else None, password)
@@ -45,13 +49,17 @@ def sign_in(username: str, password: str, *, origin: Origin, now: datetime, wind
     return user
 
 
-def sign_out(user: User, *, origin: Origin, reason: str = "signed_out") -> None:
-    """Audit the end of a session (signed out, or timed out when idle)."""
+def sign_out(user: User, record: UserSession | None, *, origin: Origin, now: datetime,
+             reason: str = SIGNED_OUT) -> None:
+    """End the session's row and audit it (signed out, timed out when idle, or past its lifetime)."""
+    if record is not None:
+        end_session(record, reason, now=now)
     record_event("auth.signed_out", actor=user, subject=user, origin=origin, detail={"reason": reason})
 
 
-def change_own_password(user: User, current_password: str, new_password: str, *, origin: Origin) -> User:
-    """Replace the user's password after checking the current one; other sessions stop working."""
+def change_own_password(user: User, current_password: str, new_password: str, *, origin: Origin, now: datetime,
+                        keep: UserSession | None = None) -> User:
+    """Replace the user's password after checking the current one; their other sessions end (not `keep`)."""
     errors = {}
     if not verify_password(user.password_hash, current_password):
         errors["current_password"] = "Enter your current password correctly"
@@ -65,5 +73,6 @@ def change_own_password(user: User, current_password: str, new_password: str, *,
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.session_epoch += 1
+    end_all_for_user(user.id, PASSWORD_CHANGED, now=now, keep=keep)
     record_event("auth.password_changed", actor=user, subject=user, origin=origin)
     return user

@@ -11,6 +11,7 @@ from webapp.auth.models import Team, User, UserRole
 from webapp.auth.passwords import hash_password, temporary_password
 from webapp.auth.roles import CASE_ROLES, TEAM_ROLES, Role
 from webapp.auth.services import find_user_by_username
+from webapp.auth.sessions import DEACTIVATED, PASSWORD_RESET, end_all_for_user
 from webapp.columns import utc_now
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
@@ -125,9 +126,12 @@ def set_user_active(actor: User, user_id: int, active: bool, *, origin: Origin) 
         raise InvalidInput("You cannot deactivate your own account")
     if user.is_active == active:
         return user
+    now = utc_now()
     user.is_active = active
-    user.deactivated_at = None if active else utc_now()
+    user.deactivated_at = None if active else now
     user.session_epoch += 1
+    if not active:
+        end_all_for_user(user.id, DEACTIVATED, now=now)
     record_event("user.reactivated" if active else "user.deactivated", actor=actor, subject=user, origin=origin)
     return user
 
@@ -139,6 +143,7 @@ def reset_password(actor: User, user_id: int, *, origin: Origin) -> tuple[User, 
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.session_epoch += 1
+    end_all_for_user(user.id, PASSWORD_RESET, now=utc_now())
     record_event("user.password_reset", actor=actor, subject=user, origin=origin)
     return user, password
 

@@ -1,31 +1,35 @@
 """Signing in and out, and changing one's own password."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.auth.forms import ChangePasswordForm, SignInForm
 from webapp.auth.models import User
 from webapp.auth.services import SignInRefused, change_own_password, sign_in as check_sign_in, sign_out as audit_sign_out
+from webapp.auth.sessions import SessionLimits, check_session, create_session
 from webapp.columns import utc_now
 from webapp.extensions import db
 from webapp.shell.forms import submit
-from webapp.shell.security import request_origin
+from webapp.shell.security import SESSION_KEY, current_session_check, request_origin
 
 blueprint = Blueprint("auth", __name__)
 
 
 def load_user(session_id: str) -> User | None:
-    """Flask-Login's loader: a deactivated account or an older session epoch signs the session out."""
+    """Flask-Login's loader: the user only while the cookie's server-side session row is live."""
     user_id, _, epoch = session_id.partition(":")
     if not user_id.isdigit() or not epoch.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_epoch != int(epoch):
-        return None
-    return user
+    settings = current_app.config["APP_SETTINGS"]
+    limits = SessionLimits(idle=timedelta(minutes=settings.session_idle_minutes),
+                           lifetime=timedelta(hours=settings.session_max_hours))
+    check = check_session(int(user_id), int(epoch), session.get(SESSION_KEY), now=utc_now(), limits=limits)
+    g.session_check = check  # shell/security.py ends a refused session and touches a live one
+    return check.user if check.is_live else None
 
 
 def _safe_next(target: str | None) -> str:
@@ -43,9 +47,10 @@ def sign_in():
     refusal = None
     if form.validate_on_submit():
         settings = current_app.config["APP_SETTINGS"]
+        now = utc_now()
         try:
             user = check_sign_in(
-                form.username.data, form.password.data, origin=request_origin(), now=utc_now(),
+                form.username.data, form.password.data, origin=request_origin(), now=now,
                 window_minutes=settings.login_window_minutes, max_failures=settings.login_max_failures,
                 max_failures_per_address=settings.login_max_failures_per_address,
             )
@@ -53,9 +58,11 @@ def sign_in():
             db.session.commit()  # the failed attempt stays in the audit trail
             refusal = str(error)
         else:
+            key = create_session(user, origin=request_origin(), now=now)
             db.session.commit()
             session.clear()  # a fresh session: nothing carried over from before sign-in
             login_user(user)
+            session[SESSION_KEY] = key
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form, refusal=refusal), (200 if refusal is None else 401)
 
@@ -63,7 +70,9 @@ def sign_in():
 @blueprint.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
-    audit_sign_out(current_user._get_current_object(), origin=request_origin())
+    check = current_session_check()
+    audit_sign_out(current_user._get_current_object(), check.record if check else None, origin=request_origin(),
+                   now=utc_now())
     db.session.commit()
     logout_user()
     session.clear()
@@ -76,9 +85,11 @@ def sign_out():
 def change_password():
     form = ChangePasswordForm()
     user = current_user._get_current_object()
+    check = current_session_check()
     if form.validate_on_submit() and submit(form, lambda: change_own_password(
-            user, form.current_password.data, form.new_password.data, origin=request_origin())):
-        login_user(user)  # the session epoch moved on: keep this session, end the others
+            user, form.current_password.data, form.new_password.data, origin=request_origin(), now=utc_now(),
+            keep=check.record if check else None)):
+        login_user(user)  # the session epoch moved on: this session's row is kept, the others were ended
         flash("Your password has been changed", "success")
         return redirect(url_for("shell.home"))
     return render_template("auth/change_password.html", form=form)

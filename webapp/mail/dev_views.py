@@ -4,7 +4,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from flask import Blueprint, current_app, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
+
+from webapp.auth.roles import Role
+from webapp.errors import PermissionDenied
 
 blueprint = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
 
@@ -16,6 +19,9 @@ def mail_directory() -> Path:
 @blueprint.route("/")
 @login_required
 def received():
+    # The mail holds answer links and case details meant for other people: administrators only.
+    if not current_user.has_role(Role.ADMINISTRATOR):
+        raise PermissionDenied("Only administrators can read the development mail.")
     folder = mail_directory()
     messages = []
     if (folder / "new").exists() or (folder / "cur").exists():
