@@ -5,13 +5,15 @@ from pathlib import Path
 import pytest
 
 from tests.cases.builders import complete, convene, record_attendance, referral_answers, start_meeting_now
+from tests.factories import PASSWORD, Factory
 from tests.helpers import sign_in
 from tests.minutes.builders import approve, user, write
 from tests.pregnancy.builders import notify
 from webapp.api import tokens
 from webapp.audit.services import NO_ORIGIN
+from webapp.auth.roles import Role
 from webapp.cases import referrals
-from webapp.demo import DEMO_PASSWORD
+from webapp.demo import DEMO_PASSWORD, DEMO_USERS
 from webapp.escalations import services as escalations
 from webapp.extensions import db
 from webapp.worker import render_documents
@@ -20,6 +22,8 @@ TABLE = Path(__file__).resolve().parent.parent / "docs" / "ACCESS.md"
 WALKED_AS = {"social_worker": "sw1", "team_manager": "tm1", "senior_manager": "sm1",
              "agency_practitioner": "gp1", "process_owner": "po1", "administrator": "admin",
              "independent_chair": "chair1"}
+# Rows about a meeting "my agency was invited to, but not me" are walked by gp1's colleague, never invited.
+NOT_ME, COLLEAGUE = ", but not me", {"agency_practitioner": "gp2"}
 
 
 def rows() -> tuple[list[str], list[tuple[str, str, list[str]]]]:
@@ -33,6 +37,7 @@ def rows() -> tuple[list[str], list[tuple[str, str, list[str]]]]:
 def test_the_table_names_every_role_and_only_yes_or_no():
     roles, body = rows()
     assert set(roles) == set(WALKED_AS) and len(body) >= 20
+    assert any(record.endswith(NOT_ME) for record, _, _ in body)
     assert all(set(answers) <= {"yes", "no"} and len(answers) == len(roles) for _, _, answers in body)
 
 
@@ -53,26 +58,39 @@ def world(app, partnership, clock):
     session.commit()
     render_documents(limit=10)
     notification = notify(session)  # mw1 notifies a pregnancy of the child's mother
+    Factory(session).user(Role.AGENCY_PRACTITIONER, username="gp2", agency=gp1.agency)  # after the invitations
+    # another team's case in the walked child's household, linked at its referral: that team's (and seniors') alone
+    other_team = Factory(session).team("Scarborough CIN team")
+    other_case = referrals.create_referral(Factory(session).user(Role.SOCIAL_WORKER, team=other_team),
+                                           referral_answers("Leo"), case.child.household_id, origin=NO_ORIGIN, now=now)
     escalation = escalations.raise_escalation(gp1, escalations.Challenge(
         "no", f"meeting-{meeting.id}", "roles", "Who visits", "Low", "Clarity"), origin=NO_ORIGIN, now=now)
     session.commit()
     return {"case": case.id, "child": case.child_id, "meeting": meeting.id, "document": version.document_id,
-            "escalation": escalation.id, "notification": notification.id}
+            "escalation": escalation.id, "notification": notification.id, "other_team_case": other_case.id}
+
+
+def walker(app, username: str):
+    """A signed-in test client and a personal API token of the same user."""
+    client = app.test_client()
+    sign_in(client, username, DEMO_PASSWORD if username in DEMO_USERS else PASSWORD)
+    _, token = tokens.create_personal_token(user(db.session, username), "walk", days=1, origin=NO_ORIGIN,
+                                            now=datetime.now(timezone.utc))
+    db.session.commit()
+    return client, token
 
 
 @pytest.mark.parametrize("role", list(WALKED_AS))
 def test_every_role_against_every_row(app, world, role):
     roles, body = rows()
-    client = app.test_client()
-    sign_in(client, WALKED_AS[role], DEMO_PASSWORD)
-    walker = user(db.session, WALKED_AS[role])
-    _, token = tokens.create_personal_token(walker, "walk", origin=NO_ORIGIN, now=datetime.now(timezone.utc))
-    db.session.commit()
+    walkers = {name: walker(app, name) for name in {WALKED_AS[role], COLLEAGUE.get(role, WALKED_AS[role])}}
     wrong = []
     for record, address, answers in body:
         allowed = answers[roles.index(role)] == "yes"
+        name = COLLEAGUE.get(role, WALKED_AS[role]) if record.endswith(NOT_ME) else WALKED_AS[role]
+        client, token = walkers[name]
         headers = {"Authorization": f"Bearer {token}"} if address.startswith("/api/") else {}
         status = client.get(address.format(**world), headers=headers).status_code
         if (status == 200) != allowed or (not allowed and status not in {403, 404}):
-            wrong.append(f"{record} ({address}): {status}, the table says {'yes' if allowed else 'no'}")
+            wrong.append(f"{record} ({address}) as {name}: {status}, the table says {'yes' if allowed else 'no'}")
     assert not wrong, f"{role} ({WALKED_AS[role]}):\n" + "\n".join(wrong)

@@ -1,6 +1,7 @@
 """New referrals: find the household a child may already belong to, then open the case and its workflow."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,7 +11,9 @@ from webapp.audit.services import Origin, record_event
 from webapp.auth.models import Team
 from webapp.auth.roles import Role
 from webapp.cases.choices import check_choices, choice_provider
+from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child, sees_household
 from webapp.cases.models import Case, CaseAgency, Child, Household, HouseholdMember, StepDraft
+from webapp.cases.notices import tell_household_teams
 from webapp.cases.steps import record_step
 from webapp.columns import LONDON
 from webapp.errors import InvalidInput, PermissionDenied
@@ -26,8 +29,14 @@ DRAFT_KEY = "new-referral"
 
 @dataclass
 class HouseholdMatch:
-    household: Household
+    """A household the referral may belong to, as the viewer may be told of it: its address and children's
+    names only when the viewer sees one of its cases, otherwise the teams that know it and whom to contact."""
+
+    household_id: int
+    postcode: str
+    address: str | None
     reasons: list[str]
+    known_elsewhere: list[KnownElsewhere]
 
 
 def require_referrer(actor) -> None:
@@ -60,9 +69,42 @@ def check_referral(actor, answers: dict) -> dict:
         answers = validate_submission(form_validator(schema), answers)
     except InvalidInput as invalid:
         errors = {**invalid.field_errors, **errors}
+    errors = {**control_character_errors(schema, answers), **errors}
     if errors:
         raise InvalidInput("The referral was not saved: check the answers", errors)
     return answers
+
+
+# Line breaks in a name reach mail headers and calendar invites (a name typed as "Pat\r\nBcc: ..."); a NUL
+# is refused by PostgreSQL. Single-line answers take no control character, long answers only line breaks and tabs.
+MULTILINE_ALLOWED = {"\n", "\r", "\t"}
+
+
+def _has_control(text: str, multiline: bool) -> bool:
+    return any(unicodedata.category(c) in {"Cc", "Zl", "Zp"} and not (multiline and c in MULTILINE_ALLOWED)
+               for c in text)
+
+
+def control_character_errors(schema: dict, answers: dict) -> dict[str, str]:
+    """A field error for each text answer with a control character (a line break in a name, a NUL anywhere)."""
+    errors = {}
+
+    def check(prop: dict, value, key: str):
+        multiline = prop.get("x-widget") == "textarea"
+        if isinstance(value, str) and _has_control(value, multiline):
+            title = prop.get("title", key)
+            errors[key] = (f"{title}: remove the control characters (only line breaks and tabs are kept)" if multiline else
+                           f"{title} must be on one line, without line breaks, tabs or other control characters")
+
+    for key, prop in schema.get("properties", {}).items():
+        value = answers.get(key)
+        if prop.get("type") == "array" and prop.get("items", {}).get("type") == "object":
+            for index, row in enumerate(value or []):
+                for sub_key, sub_prop in prop["items"].get("properties", {}).items():
+                    check(sub_prop, row.get(sub_key) if isinstance(row, dict) else None, f"{key}-{index}-{sub_key}")
+        else:
+            check(prop, value, key)
+    return errors
 
 
 def normal_postcode(text: str) -> str:
@@ -73,7 +115,17 @@ def normal_postcode(text: str) -> str:
 
 def find_household_matches(actor, answers: dict, *, origin: Origin) -> list[HouseholdMatch]:
     """Households at the same postcode with a child of the same family name or a person of the same name:
-    the social worker confirms or rejects each; nothing is linked without that confirmation."""
+    the social worker confirms or rejects each; nothing is linked without that confirmation. Another team's
+    child is never named: the match says which team knows the household and whom to contact there."""
+    matches = household_matches(actor, answers)
+    if matches:
+        record_event("household.matches_shown", actor=actor, origin=origin,
+                     detail={"household_ids": [m.household_id for m in matches]})
+    return matches
+
+
+def household_matches(actor, answers: dict) -> list[HouseholdMatch]:
+    """The matches without the audit row (the referral checks its chosen household against them)."""
     require_referrer(actor)
     family = answers["child_family_name"].strip().lower()
     names = {m["full_name"].strip().lower() for m in answers.get("household_members", [])}
@@ -84,16 +136,24 @@ def find_household_matches(actor, answers: dict, *, origin: Origin) -> list[Hous
         select(Household).where(Household.postcode == normal_postcode(answers["postcode"]), or_(*same_people))
         .order_by(Household.id)
     ).all()
-    matches = []
-    for household in candidates:
-        reasons = [f"a child called {c.full_name}" for c in household.children if c.family_name.lower() == family]
-        reasons += [f"{m.full_name} ({m.relationship_to_child})" for m in household.members
-                    if m.full_name.lower() in names]
-        matches.append(HouseholdMatch(household, reasons))
-    if matches:
-        record_event("household.matches_shown", actor=actor, origin=origin,
-                     detail={"household_ids": [m.household.id for m in matches]})
-    return matches
+    return [_match(actor, household, family, names) for household in candidates]
+
+
+def _match(actor, household: Household, family: str, names: set[str]) -> HouseholdMatch:
+    seen = sees_household(actor, household)
+    reasons = []
+    for child in household.children:
+        if child.family_name.lower() == family:
+            reasons.append(f"a child called {child.full_name}" if may_see_child(actor, child, household_seen=seen)
+                           else f"a child with the family name {child.family_name} (another team's case)")
+    for member in household.members:
+        if member.full_name.lower() in names:
+            # the relationship is to a child the viewer may not know of: only the name they typed themselves
+            reasons.append(f"{member.full_name} ({member.relationship_to_child})" if seen
+                           else f"{member.full_name} (named in this referral)")
+    elsewhere = known_elsewhere(actor, [c for child in household.children for c in child.cases])
+    return HouseholdMatch(household.id, household.postcode, household.address if seen else None,
+                          list(dict.fromkeys(reasons)), elsewhere)
 
 
 def create_referral(actor, answers: dict, household_id: int | None, *, origin: Origin,
@@ -101,7 +161,17 @@ def create_referral(actor, answers: dict, household_id: int | None, *, origin: O
     """Open the case (child, household, agencies involved) for the actor's team, start Section 17 and record
     the referral step."""
     require_referrer(actor)
-    return _open_case(actor, check_referral(actor, answers), household_id, actor.team_id, origin=origin, now=now)
+    answers = check_referral(actor, answers)
+    if household_id is not None and household_id not in {m.household_id for m in household_matches(actor, answers)}:
+        raise InvalidInput("That household was not offered for this referral",
+                           {"household": "Select one of the households shown, or a new household"})
+    case = _open_case(actor, answers, household_id, actor.team_id, origin=origin, now=now)
+    if household_id is not None:
+        told = tell_household_teams(case)
+        if told:
+            record_event("case.household_teams_told", actor=actor, subject=case, origin=origin,
+                         detail={"household_id": household_id, "recipients": told})
+    return case
 
 
 def create_agency_referral(actor, answers: dict, *, origin: Origin, now: datetime) -> Case:
@@ -125,6 +195,7 @@ def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, 
                   family_name=answers["child_family_name"].strip(), gender=answers.get("child_gender", ""),
                   date_of_birth=_date(answers.get("child_date_of_birth")),
                   expected_delivery_on=_date(answers.get("child_expected_delivery_on")))
+    db.session.add(child)  # before the members load: the household's children may already be loaded (the matches)
     known = {m.full_name.lower() for m in household.members}
     for member in answers.get("household_members", []):
         if member["full_name"].strip().lower() not in known:
@@ -154,10 +225,7 @@ def _household(answers: dict, household_id: int | None) -> Household:
         household = Household(address=answers["address"].strip(), postcode=normal_postcode(answers["postcode"]))
         db.session.add(household)
         return household
-    household = db.session.get(Household, household_id)
-    if household is None or household.postcode != normal_postcode(answers["postcode"]):
-        raise InvalidInput("That household does not match this referral; search again")
-    return household
+    return db.session.get(Household, household_id)  # one of the matches offered (create_referral checks)
 
 
 def _date(text: str | None) -> date | None:

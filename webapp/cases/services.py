@@ -10,6 +10,7 @@ from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, can_see, get_visible_case
 from webapp.cases.choices import choice_provider
+from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child
 from webapp.cases.models import Case, Child, StepRecord
 from webapp.cases.steps import correctable
 from webapp.columns import LONDON, utc_now
@@ -44,8 +45,12 @@ class HistoryEntry:
 
 @dataclass
 class Sibling:
-    child: Child
-    cases: list[tuple[Case, bool]]  # each case, and whether the viewer may open it
+    """A brother or sister: named (with each case, and whether the viewer may open it) when the viewer may see
+    one of the child's cases; otherwise child is None and only the team and whom to contact are shown."""
+
+    child: Child | None
+    cases: list[tuple[Case, bool]]
+    known_elsewhere: list[KnownElsewhere]
 
 
 @dataclass
@@ -68,8 +73,7 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
     """Everything the case page shows; the look is audited."""
     case = get_visible_case(actor, case_id)
     record_event("case.viewed", actor=actor, subject=case, origin=origin)
-    siblings = [Sibling(child, [(c, can_see(actor, c)) for c in child.cases])
-                for child in case.child.household.children if child.id != case.child_id]
+    siblings = [_sibling(actor, child) for child in case.child.household.children if child.id != case.child_id]
     steps = [OpenStep(t.task_id, t.name, t.role, can_do_step(actor, case, t.role), t.due_at) for t in db.session.scalars(
         select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id)
         .order_by(OpenTask.ready_at)).all()]
@@ -87,6 +91,13 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
                     or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id),
                     case_actions(case.id), plan_documents(case.id), escalations_on_case(case.id),
                     utc_now().astimezone(LONDON).date())
+
+
+def _sibling(actor, child: Child) -> Sibling:
+    elsewhere = known_elsewhere(actor, child.cases)
+    if may_see_child(actor, child, household_seen=True):  # the viewer sees this case, so the household
+        return Sibling(child, [(c, can_see(actor, c)) for c in child.cases], elsewhere)
+    return Sibling(None, [], elsewhere)
 
 
 def reallocation_choices(actor, case_id: int, *, origin: Origin | None = None) -> tuple[Case, list[tuple[str, str]]]:

@@ -188,11 +188,15 @@ def referral_household():
     draft = referrals.referral_draft(actor)
     if draft is None:
         return redirect(url_for("cases.new_referral"))
-    matches = referrals.find_household_matches(actor, draft.answers, origin=request_origin())
     choice = request.form.get("household", "")
-    if request.method == "POST" and (choice == "new" or choice.isdigit()):
-        return _create_referral(actor, draft.answers, int(choice) if choice.isdigit() else None)
     error = "Select the household this child belongs to, or a new household" if request.method == "POST" else None
+    if request.method == "POST" and (choice == "new" or choice.isdigit()):
+        try:
+            return _create_referral(actor, draft.answers, int(choice) if choice.isdigit() else None)
+        except InvalidInput as invalid:  # a household not offered: nothing saved
+            db.session.rollback()
+            error = invalid.field_errors.get("household", str(invalid))
+    matches = referrals.find_household_matches(actor, draft.answers, origin=request_origin())
     db.session.commit()  # showing the matches is audited
     return render_template("cases/household_match.html", matches=matches, answers=draft.answers, error=error), \
         (400 if error else 200)

@@ -1,6 +1,7 @@
 """Queueing mail in the outbox; the worker sends it after commit (webapp/mail/delivery.py)."""
 from __future__ import annotations
 
+import unicodedata
 from email.utils import make_msgid
 
 from sqlalchemy import func, select
@@ -17,12 +18,18 @@ def queue_message(kind: str, to_address: str, subject: str, body_text: str, *, c
                   message_id: str | None = None) -> OutboxMessage:
     """Write a message to the outbox in the caller's transaction; nothing is sent for a change rolled back.
     `raw_mime` is a whole message built by the caller (with `message_id` as its Message-ID)."""
-    message = OutboxMessage(kind=kind, to_address=to_address, subject=subject, body_text=body_text,
+    message = OutboxMessage(kind=kind, to_address=to_address, subject=one_line(subject), body_text=body_text,
                             case_id=case_id, agency_id=agency_id, raw_mime=raw_mime,
                             message_id=message_id or new_message_id())
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def one_line(text: str) -> str:
+    """Text safe for a mail header or a calendar name: control characters and line breaks become one space (a name
+    stored as "Pat\r\nBcc: x@example.org" must neither add a header nor make building the message fail)."""
+    return " ".join("".join(" " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c for c in text).split())
 
 
 def new_message_id() -> str:

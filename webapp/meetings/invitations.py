@@ -8,7 +8,7 @@ from flask import current_app
 from markupsafe import escape
 
 from webapp.columns import LONDON
-from webapp.mail.services import new_message_id, queue_message
+from webapp.mail.services import new_message_id, one_line, queue_message
 from webapp.meetings.itip import Invitation, invitation_email
 from webapp.meetings.links import AnswerLinks
 from webapp.meetings.models import Invitee, Meeting
@@ -39,6 +39,7 @@ def queue_invitation(meeting: Meeting, invitee: Invitee, method: str, *, links: 
                      now: datetime) -> None:
     """One message for one invitee: only their name, the case reference, the time and the place."""
     title = f"{meeting.kind_label}: case {meeting.case.reference}"
+    name = one_line(invitee.name)  # it goes into the To header and the calendar: an older record may hold a line break
     answers = []
     if method == "CANCEL":
         lead = "This meeting has been cancelled." if meeting.status == "cancelled" else \
@@ -54,10 +55,10 @@ def queue_invitation(meeting: Meeting, invitee: Invitee, method: str, *, links: 
         answers = [(label, links.url(meeting.id, invitee.id, answer))
                    for label, answer in (("Accept", "accepted"), ("Tentative", "tentative"), ("Decline", "declined"))]
         invitee.sent_sequence = meeting.sequence  # their calendar's replies answer this version
-    text = "\n".join([f"Dear {invitee.name},", "", lead, "", f"{title}", f"When: {_when(meeting)} (UK time)",
+    text = "\n".join([f"Dear {name},", "", lead, "", f"{title}", f"When: {_when(meeting)} (UK time)",
                       f"Where: {meeting.location}", "", *(f"{label}: {url}" for label, url in answers), "",
                       "You can also answer from your calendar.", "", "OFFICIAL-SENSITIVE"])
-    html = "".join([f"<p>Dear {escape(invitee.name)},</p><p>{escape(lead)}</p>",
+    html = "".join([f"<p>Dear {escape(name)},</p><p>{escape(lead)}</p>",
                     f"<p><strong>{escape(title)}</strong><br>When: {escape(_when(meeting))} (UK time)<br>",
                     f"Where: {escape(meeting.location)}</p>",
                     "".join(f'<p><a href="{escape(url)}">{escape(label)}</a></p>' for label, url in answers),
@@ -66,7 +67,7 @@ def queue_invitation(meeting: Meeting, invitee: Invitee, method: str, *, links: 
     email = invitation_email(
         Invitation(uid=meeting.uid, sequence=meeting.sequence, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
                    summary=title, location=meeting.location, organizer_email=organizer,
-                   organizer_name=ORGANIZER_NAME, attendee_email=invitee.email, attendee_name=invitee.name,
+                   organizer_name=ORGANIZER_NAME, attendee_email=invitee.email, attendee_name=name,
                    attendee_role=invitee.role, description=f"{title}. Answer from your calendar or by the links in "
                    "the e-mail.", stamp=now),
         method, sender=organizer, subject=subject, text=text, html=html, message_id=message_id,
