@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from webapp.agencies.models import Agency
 from webapp.cases.models import Case, StepRecord
-from webapp.documents.rendering import record_html
+from webapp.documents.rendering import record_html, version_label
 from webapp.extensions import db
 
 VISITING = {"weekly": "Every week", "fortnightly": "Every two weeks", "every_four_weeks": "Every four weeks"}
@@ -21,5 +21,6 @@ def plan_html(record_id: int) -> str:
         visiting=VISITING.get(record.current_answers.get("visiting_frequency"), "Not recorded"),
         document_title=f"Child in need plan, case {case.reference}",
         description=f"Child in need plan for case {case.reference}",
+        version_label=version_label(len(record.corrections) + 1),
         partnership_name=current_app.config["APP_SETTINGS"].partnership_name,
         created=record.completed_at.isoformat())

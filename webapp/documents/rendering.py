@@ -9,9 +9,11 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from webapp.config import PROJECT_ROOT
+from webapp.documents.tagging import install, one_table_per_table
 
 STATIC_ROOT = (PROJECT_ROOT / "webapp" / "static").resolve()
 PDF_VARIANT = "pdf/a-3a"  # archival (PDF/A-3) and tagged (level A: structure tree, /Lang, MarkInfo)
+install()  # a table over several pages stays one table in the structure tree (see tagging.py)
 
 
 class RefusedResource(ValueError):
@@ -36,8 +38,16 @@ def record_html(template: str, **context) -> str:
     return current_app.jinja_env.get_template(template).render(**context)
 
 
+def version_label(number: int) -> str:
+    """The footer of every page: which version this is, so that the pages of a correction can be told apart."""
+    return f"Version {number}" if number == 1 else f"Version {number}, correcting version {number - 1}"
+
+
 def render_pdf(html: str) -> bytes:
     """The PDF of an HTML document whose relative links point into the static folder."""
-    document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=StaticOnlyFetcher())
-    return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
+    options = {"pdf_variant": PDF_VARIANT, "custom_metadata": True}
+    source = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=StaticOnlyFetcher())
+    document = source.render(**options)  # laid out first: the tagging needs to know which headers repeat
+    with one_table_per_table(document):
+        return document.write_pdf(**options)
 

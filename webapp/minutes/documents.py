@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from webapp.cases.flags import concern_flags
-from webapp.documents.rendering import record_html
+from webapp.documents.rendering import record_html, version_label
 from webapp.extensions import db
 from webapp.minutes.distribution import recipients
 from webapp.minutes.models import MinutesVersion
@@ -27,5 +27,6 @@ def minutes_html(version_id: int) -> str:
         distribution=[name for name, _, _ in recipients(version)], flags=concern_flags(meeting.case_id),
         document_title=f"{meeting.kind_label}: minutes, case {meeting.case.reference}, version {version.number}",
         description=f"Minutes of the {meeting.kind_label.lower()} for case {meeting.case.reference}",
+        version_label=version_label(version.number),
         partnership_name=current_app.config["APP_SETTINGS"].partnership_name,
         created=version.issued_at.isoformat() if version.issued_at else "")
