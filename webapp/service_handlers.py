@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from webapp.audit.services import record_event
-from webapp.cases import handlers as cases
+from webapp.cases import agency_notices, handlers as cases
 from webapp.cases.models import Stage
 from webapp.escalations import handlers as escalations
 from webapp.information_requests import handlers as requests
@@ -30,7 +30,10 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
     "allocate_case": ServiceHandler(cases.allocate_case,
                                     description="Allocates the social worker chosen (allocated_worker_id)"),
     "notify_gp": ServiceHandler(cases.notify_gp, description="Queues a notification to the child's GP practice",
-                                properties={"milestone": frozenset(cases.GP_MILESTONES)}),
+                                properties={"milestone": frozenset(agency_notices.MILESTONES) - {"case_open"}}),
+    "notify_agencies": ServiceHandler(cases.notify_agencies,
+                                      description="Tells every agency on the case's register of a milestone",
+                                      properties={"milestone": agency_notices.REGISTER_MILESTONES}),
     "chase_information_request": ServiceHandler(requests.chase_information_request,
                                                 description="Reminds the agency of an unanswered request"),
     "escalate_information_request": ServiceHandler(requests.escalate_information_request,
@@ -41,8 +44,9 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
                                       properties={"reason": frozenset(cases.ALERTS)}),
     "request_debrief": ServiceHandler(cases.request_debrief,
                                       description="Tells the team manager and the practitioners a debrief is due"),
-    "plan_meeting": ServiceHandler(meetings.plan_meeting, frozenset({"meeting_kind"}),
-                                   "Names the kind of meeting the meeting process will hold",
+    "plan_meeting": ServiceHandler(meetings.plan_meeting, frozenset({"meeting_kind", "next_review_on"}),
+                                   "Names the kind of meeting the meeting process will hold (and, for a review, "
+                                   "the date the last minutes set for it)",
                                    properties={"kind": frozenset(kind.value for kind in MeetingKind)}),
     "send_meeting_invitations": ServiceHandler(meetings.send_meeting_invitations,
                                                description="Sends each invitee their calendar invitation"),

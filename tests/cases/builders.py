@@ -106,10 +106,11 @@ def issue_minutes(worker, case, content=None, manager=None):
     """Write the open minutes step, send it to the chair and approve it (the case's team manager by default)."""
     from webapp.minutes import services
     from webapp.minutes.distribution import configured_links
+    from webapp.minutes.reviews import configured_cadence
 
     now = datetime.now(timezone.utc)
     services.save_minutes(worker, case.id, open_task(case, "record_minutes").task_id, content or MINUTES, [],
-                          submit=True, origin=NO_ORIGIN, now=now)
+                          submit=True, cadence=configured_cadence(), origin=NO_ORIGIN, now=now)
     manager = manager or team_manager_of(case)
     return services.approve_step(manager, case.id, open_task(case, "approve_minutes").task_id,
                                  links=configured_links(), origin=NO_ORIGIN, now=now)

@@ -1,6 +1,6 @@
 """Professional resolution in a real browser: school1 refers online, tm1 decides no further action, school1
-challenges the decision; stage 1 with sw1 is not resolved; school_lead1 and tm1 resolve it at stage 2 with an
-agreed outcome statement, which then shows on the case page and in the school's view."""
+challenges the decision; stage 1 with sw1 is not resolved; at stage 2 tm1 writes the outcome statement and
+school_lead1 confirms it, and only then does it show on the case page and in the school's view."""
 import re
 
 from playwright.sync_api import expect
@@ -92,7 +92,24 @@ def test_a_school_refers_challenges_the_decision_and_it_is_resolved_at_stage_2(u
     expect(page.locator(".govuk-error-summary")).to_contain_text("Write the agreed outcome statement")
     page.get_by_label("Agreed outcome statement").fill(OUTCOME)
     ui.click("Resolve with this outcome")
+    expect(page.locator("#proposed-statement")).to_have_text(OUTCOME)  # written, not yet agreed
+    expect(page.get_by_text("Waiting for Demo Designated Safeguarding Lead to confirm it")).to_be_visible()
+    ui.click("Cases", role="link")
+    ui.click(reference, role="link")
+    expect(page.locator("#escalations ~ p").first).to_have_text("Open at stage 2.")  # not on the record yet
+    sign_out(ui)
+
+    sign_in(ui, "school_lead1", DEMO_PASSWORD)  # the raiser's side confirms the statement
+    open_escalation(ui, reference)
+    expect(page.get_by_role("heading", name="Confirm the agreed outcome")).to_be_visible()
+    ui.click("Send your answer")  # no answer first: a clear error, nothing changes
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select whether you agree")
+    page.get_by_label("Yes, this is the agreed outcome").check()
+    ui.click("Send your answer")
     expect(page.locator("#outcome-statement")).to_have_text(OUTCOME)
+    sign_out(ui)
+
+    sign_in(ui, "tm1", DEMO_PASSWORD)
     ui.click("Cases", role="link")
     ui.click(reference, role="link")
     expect(page.locator("#escalations ~ p.app-text").first).to_have_text(OUTCOME)  # on the case record

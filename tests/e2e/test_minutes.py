@@ -79,7 +79,10 @@ def test_minutes_from_a_held_meeting_to_issued_corrected_and_carried_forward(ui,
     page.get_by_label("Why do the minutes need correcting?").fill("The next review date was wrong")
     ui.click("Start a correction")
     expect(page.get_by_text("Reason for the correction: The next review date was wrong")).to_be_visible()
-    fill(ui, {"next_review_on": "2027-01-19"})
+    fill(ui, {"next_review_on": "2027-01-19"})  # later than six weeks from today's meeting: a reason is asked
+    ui.click("Send the correction for approval")
+    expect(page.locator("#next_review_reason-error")).to_contain_text("Say why the next review is later than")
+    fill(ui, {"next_review_reason": "The family is away until mid-January"})
     ui.click("Send the correction for approval")
     ui.click("Approve or send back the correction", role="link")
     page.get_by_label("Approve and issue the minutes").check()

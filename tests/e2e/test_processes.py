@@ -35,9 +35,9 @@ def test_po1_deploys_version_2_and_moves_a_running_case(ui, partnership_committe
     expect(editor.locator("[data-element-id=referral_decision]")).to_have_count(1, timeout=15000)
     editor.locator("[data-element-id=referral_decision]").first.click(force=True)
     expect(page.locator(".app-properties")).to_contain_text("Decide on the referral")  # the properties panel
-    editor.locator("[data-element-id=notify_gp_outcome]").first.click(force=True)
+    editor.locator("[data-element-id=notify_agencies_outcome]").first.click(force=True)
     handler = page.locator(".app-properties select[name=handler]")
-    expect(handler).to_have_value("notify_gp")  # service tasks choose from the registered handlers
+    expect(handler).to_have_value("notify_agencies")  # service tasks choose from the registered handlers
     assert "alert_minutes_late: Tells the chair the minutes are not issued in time" in handler.inner_text()
 
     broken = version.diagrams["section17.bpmn"].replace('camunda:formKey="referral_decision"',

@@ -97,7 +97,7 @@ def test_stages_move_up_at_their_deadline_or_when_not_satisfied_and_the_chair_de
     session.commit()
     first = escalation.stages[0]
     assert (first.raiser_holder.username, first.responder_holder.username) == ("school1", "sw1")
-    assert first.due_at == datetime(2026, 3, 4, 23, 59, 59, tzinfo=timezone.utc)  # 2 working days, end of day
+    assert first.due == datetime(2026, 3, 4, 23, 59, 59, tzinfo=timezone.utc)  # 2 working days, end of day
     assert stage_mail(session, 1) == {"school1@example.org", "sw1@example.org"}
 
     clock.move_to(datetime(2026, 3, 5, 0, 1, tzinfo=timezone.utc))  # nobody answered stage 1
@@ -124,7 +124,7 @@ def test_stages_move_up_at_their_deadline_or_when_not_satisfied_and_the_chair_de
     session.expire_all()
     escalation = session.get(Escalation, escalation.id)
     assert escalation.stage == 4 and escalation.current_stage.responder_holder.username == "chair1"
-    assert escalation.current_stage.due_at is None and "chair1@example.org" in stage_mail(session, 4)
+    assert escalation.current_stage.due is None and "chair1@example.org" in stage_mail(session, 4)
     with pytest.raises(PermissionDenied):  # the chair's decision is final, and the chair's alone
         services.resolve(user(session, "school_lead1"), escalation.id, "Agreed", origin=NO_ORIGIN, now=now())
     services.resolve(user(session, "chair1"), escalation.id, "An assessment will start this week.",
@@ -163,8 +163,9 @@ def test_the_partnership_report_counts_what_was_created(app, partnership, clock)
     case, school1 = referred_and_closed(partnership)
     sw1, tm1 = user(partnership, "sw1"), user(partnership, "tm1")
     first = services.raise_escalation(school1, challenge(case), origin=NO_ORIGIN, now=now())
-    clock.shift(86400)  # resolved a day later at stage 1
+    clock.shift(86400)  # resolved a day later at stage 1: written by the case's side, agreed by the raiser
     services.resolve(sw1, first.id, "Assessment agreed", origin=NO_ORIGIN, now=now())
+    services.confirm_outcome(school1, first.id, origin=NO_ORIGIN, now=now())
     second = services.raise_escalation(school1, challenge(case, category="information_sharing"), origin=NO_ORIGIN,
                                        now=now())
     services.not_resolved(school1, second.id, "Still waiting", origin=NO_ORIGIN, now=now())
@@ -190,7 +191,7 @@ def test_the_partnership_report_counts_what_was_created(app, partnership, clock)
         reports.partnership_report(user(partnership, "school1"), date(2026, 3, 1), date(2026, 3, 31),
                                    origin=NO_ORIGIN)
     overview = reports.open_escalations(user(partnership, "chair1"), now())
-    assert {e.id for e, _, _ in overview} == {second.id, third.id}  # the resolved one is not open
+    assert {e.id for e, _, _, _ in overview} == {second.id, third.id}  # the resolved one is not open
 
 
 def test_a_meeting_or_an_information_request_of_the_agency_can_be_challenged(app, partnership, clock):

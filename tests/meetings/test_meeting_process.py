@@ -92,15 +92,17 @@ def test_no_reminder_when_everyone_answered(convened, clock):
     assert mail(session, "meeting_reminder") == []
 
 
-def test_cancelling_opens_the_convene_step_again_and_the_day_20_gate_stays_met(convened, clock):
+def test_cancelling_opens_the_day_20_gate_again_with_its_deadline(convened, clock):
+    # Issue 19: a cancelled day-20 meeting no longer meets the gate (it used to open a plain "Convene the
+    # meeting" with no deadline, so day 20 passed unnoticed); tests/meetings/test_day_20_gate.py has the rest.
     session, case, meeting, sw1 = convened
     services.cancel(sw1, meeting.id, mailing=configured_mailing(), origin=NO_ORIGIN, now=datetime.now(timezone.utc))
     session.commit()
-    assert open_steps(session, case) == {"assessment", "convene_meeting"}
+    assert open_steps(session, case) == {"assessment", "convene_again_by_day_20"}
     assert {m.to_address for m in mail(session, "meeting_cancel")} == {i.email for i in meeting.current_invitees}
     clock.move_to(datetime(2026, 3, 31, 8, 0, tzinfo=timezone.utc))  # day 20 passes
     fire_due_timers()
-    assert open_steps(session, case) == {"assessment", "convene_meeting"}  # no rationale: it was convened in time
+    assert open_steps(session, case) == {"assessment", "convene_again_by_day_20", "meeting_rationale_again"}
     with pytest.raises(Conflict):  # the cancelled meeting's step is gone: nothing waits for it any more
         send_message(meeting.instance_id, "meeting_cancelled", {"meeting_id": meeting.id}, actor=sw1)
 

@@ -11,6 +11,7 @@ from webapp.auth.models import User
 from webapp.meetings import services as meeting_services
 from webapp.minutes import services
 from webapp.minutes.distribution import configured_links
+from webapp.minutes.reviews import configured_cadence
 
 FAMILY = [{"full_name": "Pat Demochild", "relationship": "mother", "has_parental_responsibility": True,
            "email": "pat@example.org"},
@@ -25,7 +26,8 @@ CONTENT = {
     "actions": [{"action": "Share the sleep routine leaflet", "owner": "Demo Health Visitor", "due_on": "2026-03-20"},
                 {"action": "Book the family's GP review", "owner": "Demo GP", "due_on": "2026-03-06"}],
     "contingency": "A strategy discussion if a new injury is seen.", "visiting_frequency": "fortnightly",
-    "next_review_on": "2026-04-14",
+    # A day later than six weeks after the meeting of 2 March, the interval's last day: so with a reason.
+    "next_review_on": "2026-04-14", "next_review_reason": "The school is closed on 13 April for an INSET day.",
 }
 
 
@@ -52,8 +54,8 @@ def held_meeting(session):
 
 def write(worker, case, content=None, family=(), submit=True):
     return services.save_minutes(worker, case.id, open_task(case, "record_minutes").task_id,
-                                 dict(content or CONTENT), list(family), submit=submit, origin=NO_ORIGIN,
-                                 now=datetime.now(timezone.utc))
+                                 dict(content or CONTENT), list(family), submit=submit,
+                                 cadence=configured_cadence(), origin=NO_ORIGIN, now=datetime.now(timezone.utc))
 
 
 def approve(manager, case):

@@ -17,6 +17,7 @@ from webapp.meetings.agenda import agenda_for
 from webapp.minutes import services
 from webapp.minutes.distribution import configured_links
 from webapp.minutes.models import CaseAction, MinutesVersion
+from webapp.minutes.reviews import configured_cadence
 from webapp.worker import fire_due_timers
 from webapp.workflow.models import OpenTask
 
@@ -115,8 +116,8 @@ def test_a_correction_is_a_new_version_and_the_issued_one_stays(partnership, hel
     corrected = {**CONTENT, "next_review_on": "2026-04-21",
                  "actions": [{"action": "Share the sleep routine leaflet", "owner": "Demo Health Visitor",
                               "due_on": "2026-03-27"}]}
-    services.save_correction(sw1, meeting.id, corrected, [], submit=True, origin=NO_ORIGIN,
-                             now=datetime.now(timezone.utc))
+    services.save_correction(sw1, meeting.id, corrected, [], submit=True, cadence=configured_cadence(),
+                             origin=NO_ORIGIN, now=datetime.now(timezone.utc))
     with pytest.raises(PermissionDenied):
         services.approve_correction(sw1, meeting.id, links=configured_links(), origin=NO_ORIGIN,
                                     now=datetime.now(timezone.utc))

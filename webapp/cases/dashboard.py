@@ -21,6 +21,9 @@ from webapp.workflow.calendar import add_working_days, end_of_day
 from webapp.workflow.models import OpenTask
 
 SOON_WORKING_DAYS = 2
+# The day-20 gate's steps in workflows/multi_agency_meeting.bpmn: first convening, and again after a cancellation.
+GATE_CONVENE = ("convene_by_day_20", "convene_again_by_day_20")
+GATE_RATIONALE = ("meeting_rationale", "meeting_rationale_again")
 
 
 @dataclass
@@ -48,11 +51,11 @@ def team_dashboard(actor, now: datetime) -> Dashboard:
                                    .outerjoin(User, User.id == Case.allocated_worker_id)
                                    .group_by(Team.name, User.full_name).order_by(Team.name, overdue.desc())).all()
     gate = db.session.execute(
-        select(Case.id, Team.name, OpenTask.bpmn_id).select_from(OpenTask)
+        select(Case.id, Team.name, OpenTask.bpmn_id, OpenTask.due_at).select_from(OpenTask)
         .join(Case, and_(OpenTask.subject_type == "cases", OpenTask.subject_id == Case.id))
         .join(Team, Team.id == Case.team_id)
-        .where(visible_cases_filter(actor), (OpenTask.bpmn_id == "meeting_rationale")
-               | and_(OpenTask.bpmn_id == "convene_by_day_20", OpenTask.due_at <= soon))
+        .where(visible_cases_filter(actor), OpenTask.bpmn_id.in_(GATE_RATIONALE)
+               | and_(OpenTask.bpmn_id.in_(GATE_CONVENE), OpenTask.due_at <= soon))
         .order_by(Case.id)).all()
     requests = db.session.execute(
         select(Agency.name, func.count(InformationRequest.id),
@@ -64,7 +67,26 @@ def team_dashboard(actor, now: datetime) -> Dashboard:
     return Dashboard(
         by_step=[tuple(row) for row in by_step],
         by_worker=[(team, worker or "Not allocated", late, soon_) for team, worker, late, soon_ in by_worker],
-        day20=[(case_id, case_reference(case_id), team,
-                "Rationale waiting for the team manager's signature" if step == "meeting_rationale"
-                else "Day 20 close: no meeting convened yet") for case_id, team, step in gate],
+        day20=_gate_rows(gate, now),
         requests_by_agency=[tuple(row) for row in requests], all_teams=actor.has_role(Role.SENIOR_MANAGER))
+
+
+def _gate_rows(gate, now: datetime) -> list:
+    """One row per case at the day-20 gate, saying what is missing (a case may wait on both of its steps)."""
+    steps: dict[int, tuple[str, set, bool]] = {}
+    for case_id, team, step, due_at in gate:
+        _, seen, overdue = steps.setdefault(case_id, (team, set(), False))
+        steps[case_id] = (team, seen | {step}, overdue or (due_at is not None and due_at < now))
+    rows = []
+    for case_id, (team, seen, overdue) in steps.items():
+        if "meeting_rationale_again" in seen:
+            missing = "Day 20 passed after a cancelled meeting: convene another, or sign the rationale"
+        elif "meeting_rationale" in seen:
+            missing = "Rationale waiting for the team manager's signature"
+        elif "convene_again_by_day_20" in seen:
+            missing = ("Day 20 passed after a cancelled meeting: convene another" if overdue
+                       else "Day 20 close: the meeting was cancelled, none convened since")
+        else:
+            missing = "Day 20 close: no meeting convened yet"
+        rows.append((case_id, case_reference(case_id), team, missing))
+    return rows

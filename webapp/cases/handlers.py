@@ -1,14 +1,14 @@
-"""What the Section 17 diagram asks of the case record: move its stage, allocate the worker, tell the GP, and ask
-for a debrief when a case closes after a serious incident."""
+"""What the Section 17 diagram asks of the case record: move its stage, allocate the worker, tell the GP and the
+other agencies involved, and ask for a debrief when a case closes after a serious incident."""
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from webapp.agencies.models import Agency, AgencyKind
-from webapp.agencies.services import may_receive_identifying_details
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
+from webapp.cases import agency_notices
 from webapp.cases.models import Case, CaseAgency, Stage
 from webapp.columns import LONDON, utc_now
 from webapp.extensions import db
@@ -16,22 +16,6 @@ from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
 from webapp.meetings.models import Invitee, Meeting
 from webapp.workflow.handlers import ServiceCall
-
-GP_MILESTONES = {
-    "assessment_started": ("Section 17 assessment started", "A Section 17 child in need assessment has started."),
-    "assessment_outcome": ("Section 17 assessment outcome", "The Section 17 assessment has concluded. Outcome: {outcome}."),
-    "cin_plan": ("Child in need plan agreed", "A child in need plan has been agreed."),
-    "closure": ("Child in need case closed", "Children's social care has closed its child in need work."),
-}
-NAMED_REQUEST = ("Please add this to the child's record, and contact the allocated social worker if you hold "
-                 "information", "about the child or family that may help.")
-# The practice's mailbox is not marked as accredited for OFFICIAL-SENSITIVE mail: the reference stands in for the
-# child, and the social worker tells the practice who it is by a secure route.
-UNNAMED_REQUEST = ("This e-mail does not name the child: your practice's mailbox is not recorded as accredited for",
-                   "OFFICIAL-SENSITIVE mail. Please contact the allocated social worker, quoting the case reference,",
-                   "to learn which of your patients this is, and tell them if you hold information that may help.")
-OUTCOME_LABELS = {"no_further_action": "no further action", "early_help": "step down to early help",
-                  "cin_plan": "child in need plan", "strategy_discussion": "strategy discussion (child protection)"}
 
 
 def _case(call: ServiceCall) -> Case:
@@ -60,8 +44,7 @@ def allocate_case(call: ServiceCall) -> None:
 
 
 def notify_gp(call: ServiceCall) -> dict:
-    """Queue a notification to the child's GP practice; the subject carries the case reference only, and the body
-    names the child only when the practice's mailbox is marked secure (may_receive_identifying_details)."""
+    """Queue a notification to the child's GP practice (agency_notices says what it may say)."""
     case = _case(call)
     gp = db.session.scalars(db.select(Agency).join(CaseAgency, CaseAgency.agency_id == Agency.id)
                             .where(CaseAgency.case_id == case.id, Agency.kind == AgencyKind.GP_PRACTICE.value)).first()
@@ -70,28 +53,14 @@ def notify_gp(call: ServiceCall) -> dict:
         record_event("case.gp_not_notified", actor_label="workflow", subject=case,
                      detail={"milestone": milestone, "reason": "no GP practice with an e-mail address on the case"})
         return {}
-    title, text = GP_MILESTONES[milestone]
-    worker, named = case.allocated_worker, may_receive_identifying_details(gp.email)
-    body = "\n".join([
-        f"Dear colleagues at {gp.name},", "",
-        text.format(outcome=OUTCOME_LABELS.get(call.data.get("outcome"), "recorded")), "",
-        f"Case reference: {case.reference}",
-        *(_child_lines(case) if named else []),
-        f"Allocated social worker: {f'{worker.full_name} ({worker.email})' if worker else 'not yet allocated'}",
-        "", *(NAMED_REQUEST if named else UNNAMED_REQUEST), "",
-        f"Sign in to the service: {SERVICE_URL_MARK}/", "",
-        "OFFICIAL-SENSITIVE", "This message is for the GP practice's safeguarding lead.",
-    ])
-    queue_message("gp_notification", gp.email, f"{title}: case {case.reference}", body, case_id=case.id,
-                  agency_id=gp.id)
+    agency_notices.queue_agency_notice(case, gp, milestone, outcome=call.data.get("outcome"))
     return {}
 
 
-def _child_lines(case: Case) -> list[str]:
-    child = case.child
-    born = child.date_of_birth.strftime("%-d %B %Y") if child.date_of_birth else (
-        f"expected {child.expected_delivery_on.strftime('%-d %B %Y')}" if child.expected_delivery_on else "not known")
-    return [f"Child: {child.full_name}, born {born}"]
+def notify_agencies(call: ServiceCall) -> dict:
+    """Tell every agency on the case's register (the GP practice among them) of a milestone, once each."""
+    agency_notices.notify_register(_case(call), call.properties["milestone"], outcome=call.data.get("outcome"))
+    return {}
 
 
 ALERTS = {

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.columns import UTCDateTime, utc_now
 from webapp.extensions import db
+from webapp.workflow.dues import timer_due
 
 CATEGORIES = {
     "threshold": "Threshold or referral decision", "assessment_outcome": "Assessment outcome",
@@ -20,7 +21,20 @@ STAGES = {1: "Stage 1: practitioner to practitioner", 2: "Stage 2: line managers
           3: "Stage 3: senior managers", 4: "Stage 4: the partnership's independent chair"}
 FINAL_STAGE = 4
 STAGE_OUTCOMES = {"resolved": "Resolved", "escalated": "Not resolved: taken to the next stage",
-                  "deadline_passed": "Deadline passed: moved to the next stage"}
+                  "deadline_passed": "Deadline passed: moved to the next stage",
+                  "disagreed": "Outcome statement not agreed by the side that raised it: taken to the next stage",
+                  "not_confirmed": "Outcome statement not confirmed by the deadline: moved to the next stage"}
+
+
+def stage_timer(number: int) -> str:
+    """The diagram's deadline timer of a stage."""
+    return f"stage_{number}_deadline"
+
+
+def confirmation_timer(number: int) -> str:
+    """The diagram's deadline timer of a stage's "Confirm the agreed outcome" step (the same stage deadline,
+    armed again when the case's side writes the statement)."""
+    return f"confirm_outcome_{number}_deadline"
 
 
 class Escalation(db.Model):
@@ -72,11 +86,18 @@ class EscalationStage(db.Model):
     raiser_holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     responder_holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # none at stage 4: the partnership decides
+    # Kept for stages opened before the timers' rows existed: the deadline is the stage timer's (`due`).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(20))  # a key of STAGE_OUTCOMES
+    # The outcome statement the case's side wrote; agreed (and on the child's record) only once the raiser's
+    # side confirms it, when it becomes the escalation's outcome_statement.
+    proposed_statement: Mapped[str | None] = mapped_column(Text)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     escalation: Mapped[Escalation] = relationship(back_populates="stages")
+    proposed_by: Mapped["User | None"] = relationship(foreign_keys=[proposed_by_id])  # noqa: F821
     raiser_holder: Mapped["User"] = relationship(foreign_keys=[raiser_holder_id])  # noqa: F821
     responder_holder: Mapped["User | None"] = relationship(foreign_keys=[responder_holder_id])  # noqa: F821
 
@@ -85,7 +106,22 @@ class EscalationStage(db.Model):
         return STAGES[self.number]
 
     @property
+    def due(self) -> datetime | None:
+        """The stage's deadline as its timer has it, moved by every re-arm (none at stage 4: the chair decides)."""
+        if self.number == FINAL_STAGE:
+            return None
+        timer = confirmation_timer(self.number) if self.awaiting_confirmation else stage_timer(self.number)
+        found = timer_due(self.escalation.workflow_instance_id, timer)
+        return found.at if found is not None else self.due_at
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return self.closed_at is None and self.proposed_statement is not None
+
+    @property
     def outcome_label(self) -> str:
+        if self.awaiting_confirmation:
+            return "Outcome statement written: waiting for the side that raised it to confirm it"
         return STAGE_OUTCOMES.get(self.outcome or "", "Open")
 
 

@@ -15,8 +15,9 @@ from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
 from webapp.columns import LONDON
 from webapp.errors import PermissionDenied
-from webapp.escalations.models import CATEGORIES, STAGES, Escalation
+from webapp.escalations.models import CATEGORIES, FINAL_STAGE, STAGES, Escalation, stage_timer
 from webapp.extensions import db
+from webapp.workflow.dues import timers_due
 
 STAFF_AGENCY = "Children's social care"
 OVERSIGHT_ROLES = (Role.TEAM_MANAGER, Role.SENIOR_MANAGER, Role.INDEPENDENT_CHAIR)
@@ -36,16 +37,21 @@ def _visible(actor, query):
     return query.join(Case, Case.id == Escalation.case_id).where(Case.team_id == actor.team_id)
 
 
-def open_escalations(actor, now: datetime) -> list[tuple[Escalation, int, bool]]:
-    """(escalation, days open, past its stage's deadline) for every open escalation, oldest first."""
+def open_escalations(actor, now: datetime) -> list[tuple[Escalation, int, bool, datetime | None]]:
+    """(escalation, days open, past its stage's deadline, that deadline) for every open escalation, oldest first;
+    the deadlines are the stage timers' own, read for the whole list at once."""
     require_oversight(actor)
     rows = db.session.scalars(_visible(actor, select(Escalation).where(Escalation.status == "open"))
                               .order_by(Escalation.raised_at)).all()
+    dues = timers_due([e.workflow_instance_id for e in rows], [stage_timer(n) for n in STAGES if n != FINAL_STAGE])
     result = []
     for escalation in rows:
         stage = escalation.current_stage
-        result.append((escalation, (now - escalation.raised_at).days,
-                       bool(stage and stage.due_at and stage.due_at < now)))
+        found = dues.get((escalation.workflow_instance_id, stage_timer(stage.number))) if stage else None
+        due = found.at if found is not None else (stage.due_at if stage else None)
+        if stage is not None and stage.number == FINAL_STAGE:
+            due = None
+        result.append((escalation, (now - escalation.raised_at).days, bool(due and due < now), due))
     return result
 
 

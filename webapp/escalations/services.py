@@ -27,6 +27,7 @@ from webapp.extensions import db
 from webapp.information_requests.services import requests_for_agency
 from webapp.meetings.access import meetings_invited_to
 from webapp.workflow import runtime
+from webapp.workflow.models import OpenTask
 
 PROCESS = "professional_resolution"
 NOT_FOUND = "There is no such escalation, or it is not one you are part of."
@@ -193,18 +194,48 @@ def add_entry(actor, escalation_id: int, discussion: str, actions: list[dict], *
 
 
 def resolve(actor, escalation_id: int, statement: str, *, origin: Origin, now: datetime) -> Escalation:
-    """Resolved with the agreed outcome statement: it goes on the case record and every party is told. At
-    stage 4 the independent chair's decision is final."""
+    """The outcome statement. At stages 1 to 3 the case's side writes it and it is agreed only when the side
+    that raised it confirms it (confirm_outcome); at stage 4 the independent chair's decision is final: it goes
+    on the case record at once and every party is told."""
     escalation, stage = _current(actor, escalation_id)
     if stage.number == FINAL_STAGE and actor.id != stage.responder_holder_id:
         raise PermissionDenied("At stage 4 the partnership's independent chair records the outcome.")
+    if actor.id != stage.responder_holder_id:
+        raise PermissionDenied("The case's side writes the outcome statement; the side that raised it confirms "
+                               "it, or takes it to the next stage.")
+    if stage.awaiting_confirmation:
+        raise Conflict("An outcome statement is already waiting for the confirmation of the side that raised it.")
     if not statement.strip():
         raise InvalidInput("The escalation was not resolved", {"statement": "Write the agreed outcome statement"})
-    stage.closed_at, stage.outcome = now, "resolved"
-    escalation.status, escalation.resolved_at, escalation.resolved_by_id = "resolved", now, actor.id
-    escalation.outcome_statement = statement.strip()[:10000]
+    if stage.number == FINAL_STAGE:
+        runtime.send_message(escalation.workflow_instance_id, "escalation_resolved", {"escalation_id": escalation.id},
+                             actor=actor, now=now)
+        return _agreed(actor, escalation, stage, statement.strip()[:10000], origin=origin, now=now)
+    stage.proposed_statement, stage.proposed_by_id, stage.proposed_at = statement.strip()[:10000], actor.id, now
     runtime.send_message(escalation.workflow_instance_id, "escalation_resolved", {"escalation_id": escalation.id},
                          actor=actor, now=now)
+    record_event("escalation.outcome_proposed", actor=actor, subject=escalation.case, origin=origin,
+                 detail={"escalation_id": escalation.id, "stage": stage.number})
+    due = confirmation_due(escalation)
+    tell(_raiser_side(escalation, stage), escalation, f"Confirm the agreed outcome: case {escalation.case.reference}",
+         [f"The case's side wrote an outcome statement for the escalation about case {escalation.case.reference}.",
+          "It is agreed, and placed on the case record, only when you confirm it. If you do not agree, say why and "
+          f"it moves to stage {stage.number + 1}.",
+          f"Please confirm it or say why not by {due.astimezone(LONDON):%-d %B %Y}; if it is not confirmed by "
+          "then, the escalation moves to the next stage." if due else ""])
+    return escalation
+
+
+def _raiser_side(escalation: Escalation, stage: EscalationStage) -> list:
+    """Who may confirm an outcome: the stage's holder on the raiser's side, and the person who raised it."""
+    return list({p.id: p for p in (stage.raiser_holder, escalation.raised_by)}.values())
+
+
+def _agreed(actor, escalation: Escalation, stage: EscalationStage, statement: str, *, origin: Origin,
+            now: datetime) -> Escalation:
+    stage.closed_at, stage.outcome = now, "resolved"
+    escalation.status, escalation.resolved_at, escalation.resolved_by_id = "resolved", now, actor.id
+    escalation.outcome_statement = statement
     record_event("case.escalation_resolved", actor=actor, subject=escalation.case, origin=origin,
                  detail={"escalation_id": escalation.id, "stage": stage.number})
     tell(everyone(escalation), escalation, f"Escalation resolved: case {escalation.case.reference}",
@@ -213,11 +244,65 @@ def resolve(actor, escalation_id: int, statement: str, *, origin: Origin, now: d
     return escalation
 
 
+def confirmation_step(escalation: Escalation) -> OpenTask | None:
+    """The open "Confirm the agreed outcome" step of the escalation's current stage, if one waits."""
+    return db.session.scalar(select(OpenTask).where(OpenTask.instance_id == escalation.workflow_instance_id,
+                                                    OpenTask.bpmn_id.like("confirm_outcome_%")))
+
+
+def confirmation_due(escalation: Escalation) -> datetime | None:
+    """When the confirmation is due: the running timer's own date (the stage's deadline)."""
+    step = confirmation_step(escalation)
+    return step.due_at if step is not None else None
+
+
+def _pending(actor, escalation_id: int) -> tuple[Escalation, EscalationStage, str]:
+    """The escalation, its stage and the id of the confirmation step waiting for the actor's side."""
+    escalation = get_escalation(actor, escalation_id)
+    stage = escalation.current_stage
+    if escalation.status != "open" or stage is None:
+        raise Conflict("This escalation has been resolved; its record can no longer change.")
+    if actor.id not in {p.id for p in _raiser_side(escalation, stage)}:
+        raise PermissionDenied("The side that raised it confirms the outcome statement.")
+    step = confirmation_step(escalation) if stage.awaiting_confirmation else None
+    if step is None:
+        raise Conflict("No outcome statement is waiting for confirmation: reload the page to see where it is now.")
+    task_id = step.task_id
+    db.session.expunge(step)
+    return escalation, stage, task_id
+
+
+def confirm_outcome(actor, escalation_id: int, *, origin: Origin, now: datetime) -> Escalation:
+    """The raiser's side agrees the statement: it is the agreed outcome, on the case record; every party is told."""
+    escalation, stage, task_id = _pending(actor, escalation_id)
+    runtime.complete_task(escalation.workflow_instance_id, task_id, {"outcome_agreed": True}, actor=actor, now=now)
+    return _agreed(actor, escalation, stage, stage.proposed_statement, origin=origin, now=now)
+
+
+def disagree_outcome(actor, escalation_id: int, reason: str, *, origin: Origin, now: datetime) -> Escalation:
+    """The raiser's side does not agree the statement: with their reason, the next stage opens (its holders are
+    told); the statement stays on the stage's record, never on the case's."""
+    escalation, stage, task_id = _pending(actor, escalation_id)
+    if not reason.strip():
+        raise InvalidInput("The outcome was not answered", {"disagreement": "Say why you do not agree"})
+    db.session.add(EscalationEntry(escalation_id=escalation.id, stage_number=stage.number, author_id=actor.id,
+                                   written_at=now, actions=[],
+                                   discussion=f"Outcome statement not agreed: {reason.strip()[:9000]}"))
+    stage.closed_at, stage.outcome = now, "disagreed"  # before the next stage opens, so its notice says why
+    record_event("escalation.outcome_disagreed", actor=actor, subject=escalation.case, origin=origin,
+                 detail={"escalation_id": escalation.id, "stage": stage.number})
+    runtime.complete_task(escalation.workflow_instance_id, task_id, {"outcome_agreed": False}, actor=actor, now=now)
+    return escalation
+
+
 def not_resolved(actor, escalation_id: int, reason: str, *, origin: Origin, now: datetime) -> Escalation:
     """The raiser's side is not satisfied: the stage closes and the next one opens (its holders are told)."""
     escalation, stage = _current(actor, escalation_id)
     if actor.id != stage.raiser_holder_id or stage.number == FINAL_STAGE:
         raise PermissionDenied("Only the side that raised it can take it to the next stage, up to stage 4.")
+    if stage.awaiting_confirmation:
+        raise Conflict("An outcome statement is waiting for your answer: confirm it, or say why you do not agree "
+                       "and it moves to the next stage.")
     if not reason.strip():
         raise InvalidInput("The escalation was not moved on", {"reason": "Say why it is not resolved"})
     db.session.add(EscalationEntry(escalation_id=escalation.id, stage_number=stage.number, author_id=actor.id,

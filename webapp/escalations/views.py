@@ -63,20 +63,24 @@ def record(escalation_id: int, errors=None, status=200):
     escalation = services.get_escalation(actor, escalation_id, origin=request_origin())
     db.session.commit()  # the look is audited
     stage = escalation.current_stage
+    awaiting = stage is not None and escalation.status == "open" and stage.awaiting_confirmation
     return render_template("escalations/record.html", escalation=escalation, stage=stage, errors=errors or {},
                            form=request.form, rows=range(ACTION_ROWS),
                            holds=stage is not None and actor.id in {stage.raiser_holder_id, stage.responder_holder_id},
-                           raiser_side=stage is not None and actor.id == stage.raiser_holder_id), status
+                           raiser_side=stage is not None and actor.id == stage.raiser_holder_id,
+                           awaiting=awaiting, confirmation_due=services.confirmation_due(escalation) if awaiting else None,
+                           may_confirm=awaiting and actor.id in {stage.raiser_holder_id, escalation.raised_by_id}), status
 
 
-def _act(escalation_id: int, do, done: str):
+def _act(escalation_id: int, do, done):
+    """Run the change and commit; `done` is the message, or makes it from the escalation changed."""
     try:
-        do()
+        changed = do()
     except InvalidInput as invalid:
         db.session.rollback()
         return record(escalation_id, errors=invalid.field_errors, status=400)
     db.session.commit()
-    flash(done, "success")
+    flash(done(changed) if callable(done) else done, "success")
     return redirect(url_for("escalations.record", escalation_id=escalation_id))
 
 
@@ -95,7 +99,26 @@ def add_entry(escalation_id: int):
 def resolve(escalation_id: int):
     return _act(escalation_id, lambda: services.resolve(_actor(), escalation_id, request.form.get("statement", ""),
                                                         origin=request_origin(), now=utc_now()),
-                "Resolved: the outcome statement is on the case record and every party has been told")
+                lambda escalation: "Resolved: the outcome statement is on the case record and every party has "
+                                   "been told" if escalation.status == "resolved" else
+                                   "Outcome statement recorded: the side that raised it has been asked to confirm it")
+
+
+@blueprint.route("/<int:escalation_id>/confirm", methods=["POST"])
+@login_required
+def confirm(escalation_id: int):
+    """The raiser's side answers "Confirm the agreed outcome": agreed, or not agreed with a reason."""
+    answer = request.form.get("outcome_agreed", "")
+    if answer == "yes":
+        return _act(escalation_id, lambda: services.confirm_outcome(_actor(), escalation_id, origin=request_origin(),
+                                                                    now=utc_now()),
+                    "Agreed: the outcome statement is on the case record and every party has been told")
+    if answer == "no":
+        return _act(escalation_id, lambda: services.disagree_outcome(
+            _actor(), escalation_id, request.form.get("disagreement", ""), origin=request_origin(), now=utc_now()),
+            "Not agreed: the escalation has moved to the next stage and its holders have been told")
+    return record(escalation_id, errors={"outcome_agreed": "Select whether you agree with the outcome statement"},
+                  status=400)
 
 
 @blueprint.route("/<int:escalation_id>/not-resolved", methods=["POST"])

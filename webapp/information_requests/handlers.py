@@ -6,12 +6,13 @@ from sqlalchemy import select
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
-from webapp.columns import utc_now
+from webapp.columns import long_date, utc_now
 from webapp.extensions import db
-from webapp.information_requests.models import InformationRequest
+from webapp.information_requests.models import ESCALATION_TIMER, InformationRequest
 from webapp.information_requests.notices import tell_agency
 from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
+from webapp.workflow.dues import timer_due
 from webapp.workflow.handlers import ServiceCall
 
 
@@ -30,8 +31,12 @@ def _tell(people, request: InformationRequest, title: str, text: str) -> None:
 def chase_information_request(call: ServiceCall) -> None:
     request = _request(call)
     request.chased_at = utc_now()
+    due, escalation = request.due, timer_due(request.workflow_instance_id, ESCALATION_TIMER)
     tell_agency(request, "Reminder: information request overdue",
-                 "Children's social care is still waiting for your agency's answer about a child.")
+                "Children's social care is still waiting for your agency's answer about a child."
+                + (f" It was due by {long_date(due.day)}." if due else "")
+                + (f" If it is not answered by {long_date(escalation.day)}, the team manager is told."
+                   if escalation and escalation.waiting else ""))
     record_event("information_request.chased", actor_label="workflow", subject=request)
 
 

@@ -8,8 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.columns import UTCDateTime, utc_now
 from webapp.extensions import db
+from webapp.workflow.dues import Due, timer_due
 
 INFORMATION, SAFER_SLEEP = "information", "safer_sleep"  # what is asked: what the agency knows, or an assessment
+# The diagram's timers: the answer's due date (the chaser fires then), and when the team manager is told.
+ANSWER_TIMER, ESCALATION_TIMER = "answer_due", "escalation_due"
 
 
 class InformationRequest(db.Model):
@@ -36,6 +39,14 @@ class InformationRequest(db.Model):
     addressed_to: Mapped["User | None"] = relationship(foreign_keys=[addressed_to_id])  # noqa: F821
     requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])  # noqa: F821
     answered_by: Mapped["User | None"] = relationship(foreign_keys=[answered_by_id])  # noqa: F821
+
+    @property
+    def due(self) -> Due | None:
+        """When the answer is due, as the request's timer has it (every re-arm moves it); lists use `dues`."""
+        return timer_due(self.workflow_instance_id, ANSWER_TIMER)
+
+    def is_overdue(self, due: Due | None, now: datetime) -> bool:
+        return self.answered_at is None and due is not None and due.passed(now)
 
     @property
     def status(self) -> str:

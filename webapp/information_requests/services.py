@@ -11,14 +11,15 @@ from webapp.audit.services import Origin, record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
-from webapp.cases.models import CaseAgency
-from webapp.columns import LONDON
+from webapp.cases.agency_notices import add_case_agency
+from webapp.columns import LONDON, long_date
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
-from webapp.information_requests.models import INFORMATION, SAFER_SLEEP, InformationRequest
+from webapp.information_requests.models import ANSWER_TIMER, INFORMATION, SAFER_SLEEP, InformationRequest
 from webapp.information_requests.notices import tell_agency
 from webapp.safer_sleep import services as safer_sleep
 from webapp.workflow import runtime
+from webapp.workflow.dues import Due, timer_dues
 from webapp.workflow.models import OpenTask
 
 PROCESS = "information_request"
@@ -51,18 +52,19 @@ def request_information(actor, case_id: int, agency_id: int | None, question: st
     request = InformationRequest(case_id=case.id, agency_id=agency.id, addressed_to_id=addressed_to_id, kind=kind,
                                  question=question.strip(), requested_by_id=actor.id, requested_at=now)
     db.session.add(request)
-    if not db.session.scalar(select(CaseAgency.id).where(CaseAgency.case_id == case.id,
-                                                         CaseAgency.agency_id == agency.id)):
-        db.session.add(CaseAgency(case_id=case.id, agency_id=agency.id, added_at=now))
+    add_case_agency(actor, case, agency, origin=origin, now=now)  # told the case is open if it joins mid-work
     db.session.flush()
     request.workflow_instance_id = runtime.start_instance(
         PROCESS, "information_requests", request.id, {"requested_on": now.astimezone(LONDON).date().isoformat()},
         actor=actor, now=now)
+    due = request.due  # the timer just armed: the date the chaser acts on
+    by = f" Please answer by {long_date(due.day)}." if due is not None else ""
     if kind == SAFER_SLEEP:
         tell_agency(request, "Safer-sleep assessment requested",
-                    "Children's social care asks your agency to record a safer-sleep assessment for a baby.")
+                    "Children's social care asks your agency to record a safer-sleep assessment for a baby." + by)
     else:
-        tell_agency(request, "Information request", "Children's social care asks what your agency knows about a child.")
+        tell_agency(request, "Information request",
+                    "Children's social care asks what your agency knows about a child." + by)
     record_event("case.information_requested", actor=actor, subject=case, origin=origin,
                  detail={"request_id": request.id, "agency_id": agency.id, "kind": kind})
     return request
@@ -122,3 +124,9 @@ def answer_request(actor, request_id: int, answers: dict, *, origin: Origin, now
 def requests_on_case(case_id: int) -> list[InformationRequest]:
     return list(db.session.scalars(select(InformationRequest).where(InformationRequest.case_id == case_id)
                                    .order_by(InformationRequest.requested_at)))
+
+
+def dues(requests: list[InformationRequest]) -> dict[int, Due]:
+    """Each request's answer due date, as its timer has it (request id -> Due), in one query for a list."""
+    by_instance = timer_dues([r.workflow_instance_id for r in requests], ANSWER_TIMER)
+    return {r.id: by_instance[r.workflow_instance_id] for r in requests if r.workflow_instance_id in by_instance}

@@ -65,7 +65,8 @@ def new_request(case_id: int):
 @blueprint.route("/requests")
 @login_required
 def agency_requests():
-    return render_template("information_requests/list.html", requests=services.requests_for_agency(_actor()))
+    found = services.requests_for_agency(_actor())
+    return render_template("information_requests/list.html", requests=found, dues=services.dues(found), now=utc_now())
 
 
 @blueprint.route("/requests/<int:request_id>", methods=["GET", "POST"])
@@ -85,4 +86,5 @@ def answer(request_id: int):
         db.session.commit()  # the look is audited
     fields = build_fields(schema, posted.answers, posted.errors, rows_shown=posted.rows)
     return render_template("information_requests/answer.html", request_=found, task=task, fields=fields,
-                           errors=error_list(fields), schema=schema), (400 if posted.errors else 200)
+                           errors=error_list(fields), schema=schema, due=found.due, now=utc_now()), \
+        (400 if posted.errors else 200)

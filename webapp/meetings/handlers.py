@@ -11,6 +11,7 @@ from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
 from webapp.meetings.invitations import configured_mailing, send_invitations
 from webapp.meetings.models import Meeting, MeetingKind
+from webapp.minutes.reviews import next_review_set
 from webapp.workflow.handlers import ServiceCall
 
 OUTCOMES = frozenset({"held", "rationale"})
@@ -26,8 +27,12 @@ def _meeting(call: ServiceCall) -> Meeting:
 
 
 def plan_meeting(call: ServiceCall) -> dict:
-    """The kind of meeting the next call of the meeting process holds (its invitations and agenda say so)."""
-    return {"meeting_kind": MeetingKind(call.properties["kind"]).value}
+    """The kind of meeting the next call of the meeting process holds (its invitations and agenda say so); for
+    a review, the date the latest meeting's issued minutes set for it (`next_review_on`, None if they set none),
+    which the review's timer uses instead of the partnership's interval."""
+    kind = MeetingKind(call.properties["kind"])
+    return {"meeting_kind": kind.value,
+            "next_review_on": next_review_set(call.subject_id) if kind == MeetingKind.CIN_REVIEW else None}
 
 
 def send_meeting_invitations(call: ServiceCall) -> None:

@@ -27,7 +27,9 @@ from webapp.meetings.models import ATTENDANCE_LABELS, Meeting
 from webapp.meetings.services import attendance_meeting, get_meeting, meeting_step, require_convenor
 from webapp.minutes.distribution import LinkRefused, MinutesLinks, distribute
 from webapp.minutes.models import CaseAction, MinutesVersion
+from webapp.minutes.reviews import ReviewCadence, check_next_review, held_on
 from webapp.workflow import runtime
+from webapp.workflow.dues import Due, timer_due
 from webapp.workflow.forms import form_validator, validate_submission
 
 CONTENT_SCHEMA = json.loads(Path(__file__).with_name("content_schema.json").read_text())
@@ -63,8 +65,13 @@ def family_choices(meeting: Meeting) -> list[tuple[int, str, str]]:
     return [(m.id, m.full_name, m.relationship_to_child) for m in meeting.case.child.household.members if m.email]
 
 
-def _checked_content(content: dict) -> dict:
-    return validate_submission(CONTENT_VALIDATOR, content)
+def _checked_content(meeting: Meeting, content: dict, cadence: ReviewCadence) -> dict:
+    """Every section checked, and a next review later than the cadence allows only with a reason."""
+    checked = validate_submission(CONTENT_VALIDATOR, content)
+    errors = check_next_review(checked, held_on(meeting), cadence)
+    if errors:
+        raise InvalidInput("The minutes were not sent for approval", errors)
+    return checked
 
 
 def _keep(version: MinutesVersion, content: dict, family: list[int]) -> None:
@@ -84,8 +91,9 @@ def writing_step(actor, case_id: int, task_id: str, *, origin: Origin, audit: bo
 
 
 def save_minutes(actor, case_id: int, task_id: str, content: dict, family: list[int], *, submit: bool,
-                 origin: Origin, now: datetime) -> MinutesVersion:
-    """Keep the draft; with `submit`, check every section and send it to the chair (the step completes)."""
+                 cadence: ReviewCadence, origin: Origin, now: datetime) -> MinutesVersion:
+    """Keep the draft; with `submit`, check every section (the next review against the cadence) and send it
+    to the chair (the step completes)."""
     step, meeting, version = writing_step(actor, case_id, task_id, origin=origin)
     if version is None:
         version = MinutesVersion(meeting=meeting, case_id=meeting.case_id, number=1 + len(versions_of(meeting.id)),
@@ -94,7 +102,7 @@ def save_minutes(actor, case_id: int, task_id: str, content: dict, family: list[
     _keep(version, content, family)
     db.session.flush()
     if submit:
-        version.content = _checked_content(version.content)
+        version.content = _checked_content(meeting, version.content, cadence)
         version.status, version.submitted_at, version.returned_reason = "submitted", now, None
         record_step(actor, step.case, step.task, {"minutes_id": version.id}, origin=origin, now=now,
                     schema=step.schema)
@@ -220,12 +228,12 @@ def correction(actor, meeting_id: int, status: str) -> MinutesVersion:
     return version
 
 
-def save_correction(actor, meeting_id: int, content: dict, family: list[int], *, submit: bool, origin: Origin,
-                    now: datetime) -> MinutesVersion:
+def save_correction(actor, meeting_id: int, content: dict, family: list[int], *, submit: bool,
+                    cadence: ReviewCadence, origin: Origin, now: datetime) -> MinutesVersion:
     version = correction(actor, meeting_id, "draft")
     _keep(version, content, family)
     if submit:
-        version.content = _checked_content(version.content)
+        version.content = _checked_content(version.meeting, version.content, cadence)
         version.status, version.submitted_at, version.returned_reason = "submitted", now, None
     record_event("minutes.submitted" if submit else "minutes.draft_saved", actor=actor, subject=version.meeting.case,
                  origin=origin, detail={"meeting_id": meeting_id, "version": version.number})
@@ -322,3 +330,14 @@ def document_for_link(token: str, links: MinutesLinks, *, origin: Origin) -> Doc
     record_event("document.downloaded", actor_label=f"link: {email}"[:120], subject=meeting.case, origin=origin,
                  detail={"document_id": document.id, "kind": "minutes", "sha256": document.sha256})
     return document
+
+
+CIRCULATION_TIMER = "minutes_late"  # the meeting diagram's deadline for issuing the minutes
+
+
+def circulation_due(meeting: Meeting) -> Due | None:
+    """When the minutes of a held meeting must be issued, as the meeting process's timer has it (moved by every
+    re-arm); None once they are issued. Meetings of a case run one after another, so the latest is this one's."""
+    if meeting.instance_id is None or issued_version(meeting.id) is not None:
+        return None
+    return timer_due(meeting.instance_id, CIRCULATION_TIMER)

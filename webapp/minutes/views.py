@@ -16,6 +16,7 @@ from webapp.meetings.agenda import agenda_for
 from webapp.meetings.services import may_convene
 from webapp.minutes import access, services
 from webapp.minutes.distribution import LinkExpired, LinkRefused, configured_links
+from webapp.minutes.reviews import configured_cadence
 from webapp.shell.schema_forms import build_fields, error_list, read_form
 from webapp.shell.security import request_origin
 
@@ -26,7 +27,7 @@ def _actor():
     return current_user._get_current_object()
 
 
-def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str):
+def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, circulate_by=None):
     """The minutes form (step or correction): draft saves, rows added or removed, or sent for approval."""
     errors, rows_shown = {}, {}
     if request.method == "GET":
@@ -53,7 +54,8 @@ def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str):
     fields = build_fields(services.CONTENT_SCHEMA, content, errors, rows_shown=rows_shown)
     return render_template("minutes/write.html", meeting=meeting, version=version, fields=fields,
                            errors=error_list(fields), heading=heading, submit_text=submit_text,
-                           agenda=agenda_for(meeting), family=services.family_choices(meeting), chosen=family), \
+                           agenda=agenda_for(meeting), family=services.family_choices(meeting), chosen=family,
+                           circulate_by=circulate_by), \
         (400 if errors else 200)
 
 
@@ -65,11 +67,11 @@ def write_step(case_id: int, task_id: str):
                                                 audit=request.method == "GET")
 
     def save(content, family, submit):
-        services.save_minutes(actor, case_id, task_id, content, family, submit=submit, origin=request_origin(),
-                              now=utc_now())
+        services.save_minutes(actor, case_id, task_id, content, family, submit=submit,
+                              cadence=configured_cadence(), origin=request_origin(), now=utc_now())
 
     return _edit(meeting, version, save, heading="Write the minutes", submit_text="Send to the chair for approval",
-                 done="Minutes sent to the chair for approval")
+                 done="Minutes sent to the chair for approval", circulate_by=services.circulation_due(meeting))
 
 
 @blueprint.route("/cases/<int:case_id>/steps/<task_id>/approve-minutes", methods=["GET", "POST"])
@@ -86,10 +88,10 @@ def approve_step(case_id: int, task_id: str):
     def send_back(reason):
         services.return_step(actor, case_id, task_id, reason, origin=request_origin(), now=utc_now())
 
-    return _decide(version, approve, send_back)
+    return _decide(version, approve, send_back, circulate_by=services.circulation_due(version.meeting))
 
 
-def _decide(version, approve, send_back):
+def _decide(version, approve, send_back, circulate_by=None):
     """The chair reads the draft and issues it or sends it back with a reason."""
     error = None
     if request.method == "GET":
@@ -114,7 +116,7 @@ def _decide(version, approve, send_back):
         error = "Select whether to approve the minutes or send them back"
     return render_template("minutes/approve.html", version=version, meeting=version.meeting,
                            content=version.content, error=error, form=request.form,
-                           schema=services.CONTENT_SCHEMA), (400 if error else 200)
+                           schema=services.CONTENT_SCHEMA, circulate_by=circulate_by), (400 if error else 200)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes")
@@ -153,8 +155,8 @@ def edit_correction(meeting_id: int):
     version = services.correction(actor, meeting_id, "draft")
 
     def save(content, family, submit):
-        services.save_correction(actor, meeting_id, content, family, submit=submit, origin=request_origin(),
-                                 now=utc_now())
+        services.save_correction(actor, meeting_id, content, family, submit=submit,
+                                 cadence=configured_cadence(), origin=request_origin(), now=utc_now())
 
     return _edit(version.meeting, version, save, heading=f"Correct the minutes: version {version.number}",
                  submit_text="Send the correction for approval", done="Correction sent for approval")

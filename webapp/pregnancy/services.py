@@ -21,9 +21,11 @@ from webapp.pregnancy.matching import candidate_households
 from webapp.pregnancy.models import HouseholdMatch, PregnancyNotification
 from webapp.pregnancy.notices import tell_health_visiting
 from webapp.workflow import runtime
+from webapp.workflow.dues import timer_dues
 from webapp.workflow.forms import form_validator, validate_submission
 from webapp.workflow.models import OpenTask
 
+ACKNOWLEDGEMENT_TIMER = "acknowledgement_due"  # the diagram's deadline (the chaser fires then)
 PROCESS = "pregnancy_notification"
 ACKNOWLEDGEMENT_FORM = "pregnancy_acknowledgement"
 NOTIFICATION_FORM = json.loads((Path(__file__).parent / "notification_schema.json").read_text())
@@ -100,11 +102,11 @@ def acknowledgement_task(notification: PregnancyNotification) -> OpenTask | None
 
 
 def acknowledgement_dues(notifications: list[PregnancyNotification]) -> dict[int, date]:
-    """The last day health visiting has to acknowledge each open one (id -> date), in one query for a list."""
+    """The last day health visiting has to acknowledge each unacknowledged one (id -> date), as the diagram's
+    acknowledgement timer has it (moved by every re-arm), in one query for a list."""
     ids = {n.workflow_instance_id: n.id for n in notifications}
-    rows = db.session.execute(select(OpenTask.instance_id, OpenTask.due_at).where(
-        OpenTask.instance_id.in_(list(ids)), OpenTask.bpmn_id == "acknowledge_notification"))
-    return {ids[instance_id]: due_at.astimezone(LONDON).date() for instance_id, due_at in rows if due_at}
+    dues = timer_dues(ids, ACKNOWLEDGEMENT_TIMER)
+    return {ids[instance_id]: due.day for instance_id, due in dues.items() if due.state != "cancelled"}
 
 
 def acknowledgement_due(notification: PregnancyNotification) -> date | None:

@@ -101,3 +101,18 @@ class RearmRequest(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     cursor_instance_id: Mapped[int] = mapped_column(default=0)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class WorkflowTimer(db.Model):
+    """A timer an instance armed, with the due time the engine acts on: rewritten on every save (so every re-arm
+    moves it) and kept once the timer fired or was cancelled, so pages can say "due on" and "overdue since"."""
+
+    __tablename__ = "workflow_timers"
+    __table_args__ = (Index("ix_workflow_timers_instance_step", "instance_id", "bpmn_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("workflow_instances.id"))
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(120))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(12))  # waiting | fired | cancelled

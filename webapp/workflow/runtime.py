@@ -27,7 +27,8 @@ from webapp.workflow.forms import validate_submission, workflow_fields
 from webapp.workflow.handlers import ServiceCall
 from webapp.workflow.models import OpenTask, RearmRequest, TaskCompletion, WorkflowInstance
 from webapp.workflow.state import (
-    Loaded, insert_instance, lock_and_load, next_timer, refresh_open_tasks, save, update_due_dates,
+    Loaded, insert_instance, lock_and_load, next_timer, refresh_open_tasks, refresh_timer_rows, save, stored_timers,
+    update_due_dates,
 )
 from webapp.workflow.versions import current_version, deployed_version
 
@@ -260,7 +261,7 @@ def workflow_data(instance_id: int) -> dict:
 
 
 def rebuild_derived_rows(now: datetime | None = None) -> int:
-    """Recompute every unfinished instance's open tasks and next timer from its saved state."""
+    """Recompute every unfinished instance's open tasks, timers and next timer from its saved state."""
     now = now or utc_now()
     ids = list(db.session.scalars(select(WorkflowInstance.id).where(WorkflowInstance.is_completed.is_(False))))
     for instance_id in ids:
@@ -268,5 +269,7 @@ def rebuild_derived_rows(now: datetime | None = None) -> int:
         db.session.execute(delete(OpenTask).where(OpenTask.instance_id == instance_id))
         loaded.open_task_ids = set()
         refresh_open_tasks(loaded, now)
+        loaded.timers = stored_timers(instance_id)
+        refresh_timer_rows(loaded)
         db.session.get(WorkflowInstance, instance_id).next_timer_at = next_timer(loaded.workflow)
     return len(ids)

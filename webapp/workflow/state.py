@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select, update
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.database import begin_write
 from webapp.errors import Conflict, NotFound
 from webapp.extensions import db
 from webapp.workflow.engine import SERIALIZER, dump_state, load_state
-from webapp.workflow.models import OpenTask, WorkflowInstance
+from webapp.workflow.models import OpenTask, WorkflowInstance, WorkflowTimer
 from webapp.workflow.versions import DeployedVersion, deployed_version
 
 INSTANCES = WorkflowInstance.__table__
@@ -36,6 +37,10 @@ _CLOSE_TASKS = delete(_OPEN_TASKS).where(_OPEN_TASKS.c.task_id.in_(bindparam("ta
 _ADD_TASKS = insert(_OPEN_TASKS)
 _SET_DUE = (update(_OPEN_TASKS).where(_OPEN_TASKS.c.task_id == bindparam("open_task_id"))
             .values(due_at=bindparam("new_due_at")))
+_TIMERS = WorkflowTimer.__table__
+_ADD_TIMER = insert(_TIMERS)
+_SET_TIMER = (update(_TIMERS).where(_TIMERS.c.task_id == bindparam("timer_task_id"))
+              .values(due_at=bindparam("new_due_at"), state=bindparam("new_state")))
 
 
 @dataclass
@@ -48,6 +53,8 @@ class Loaded:
     workflow: BpmnWorkflow
     # READY user tasks when loaded: the open-task rows, which are kept equal to them after every save.
     open_task_ids: set[str] = field(default_factory=set)
+    # Armed timers when loaded ({task id: (bpmn id, due, state)}): the timer rows, rewritten where they changed.
+    timers: dict[str, tuple] = field(default_factory=dict)
 
     def task_meta(self, task) -> dict:
         """The role and form key the diagram gives a user task (read at deploy)."""
@@ -75,7 +82,7 @@ def lock_and_load(instance_id: int, *, lock: bool = True) -> Loaded:
     version = deployed_version(row.version_id)
     workflow = load_state(row.state, row.serializer_version, version.specs, version.stored_specs)
     return Loaded(instance_id, row.subject_type, row.subject_id, row.state_version, version, workflow,
-                  set(ready_user_tasks(workflow)))
+                  set(ready_user_tasks(workflow)), armed_timers(workflow))
 
 
 def insert_instance(version: DeployedVersion, subject_type: str, subject_id: int, workflow: BpmnWorkflow,
@@ -100,6 +107,7 @@ def drop_finished_subprocesses(workflow: BpmnWorkflow) -> None:
 def save(loaded: Loaded, now: datetime) -> None:
     """Write the state if nobody wrote it since it was loaded, raise the counter, refresh the derived rows."""
     workflow = loaded.workflow
+    refresh_timer_rows(loaded)  # before finished subprocesses are dropped: their timers' ends are seen once
     drop_finished_subprocesses(workflow)
     result = db.session.execute(_SAVE, {
         "instance_id": loaded.instance_id, "loaded_version": loaded.state_version, "state": dump_state(workflow),
@@ -117,9 +125,14 @@ def _boundary_due(task) -> list[datetime]:
     parent = task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
         return []
-    return [datetime.fromisoformat(sibling.internal_data["event_value"]) for sibling in parent.children
-            if sibling is not task and sibling.state == TaskState.WAITING
-            and isinstance(sibling.internal_data.get("event_value"), str)]
+    timers = [(sibling.state, datetime.fromisoformat(sibling.internal_data["event_value"]))
+              for sibling in parent.children
+              if sibling is not task and isinstance(sibling.internal_data.get("event_value"), str)]
+    waiting = [at for state, at in timers if state == TaskState.WAITING]
+    # A non-interrupting deadline that has fired leaves its step overdue since then, not undated (a day-20 gate
+    # opened again after day 20 fires at once).
+    fired = [at for state, at in timers if state == TaskState.COMPLETED]
+    return waiting or ([max(fired)] if fired else [])
 
 
 def task_due_at(task) -> datetime | None:
@@ -162,3 +175,51 @@ def refresh_open_tasks(loaded: Loaded, now: datetime) -> None:
     if new_rows:
         db.session.execute(_ADD_TASKS, new_rows)
     loaded.open_task_ids = set(ready)
+
+
+def _timer_state(task) -> str | None:
+    if task.state == TaskState.WAITING:
+        return "waiting"
+    if task.state & (TaskState.READY | TaskState.STARTED | TaskState.COMPLETED):
+        return "fired"
+    if task.state == TaskState.CANCELLED:
+        return "cancelled"
+    return None
+
+
+def armed_timers(workflow: BpmnWorkflow) -> dict[str, tuple[str, datetime, str]]:
+    """Every timer that has a due time, in the top workflow and every subprocess: {task id: (bpmn id, due, state)}."""
+    armed = {}
+    for tasks in [workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values())]:
+        for task in tasks.values():
+            value = task.internal_data.get("event_value")
+            if not isinstance(value, str) or not isinstance(getattr(task.task_spec, "event_definition", None),
+                                                            TimerEventDefinition):
+                continue
+            state = _timer_state(task)
+            if state is not None:
+                armed[str(task.id)] = (task.task_spec.bpmn_id, datetime.fromisoformat(value), state)
+    return armed
+
+
+def refresh_timer_rows(loaded: Loaded) -> None:
+    """Write the timer rows that changed since the state was loaded (a new timer, a re-armed one, one that fired
+    or was cancelled). A row missing for a timer armed before these rows existed is added then."""
+    current = armed_timers(loaded.workflow)
+    for task_id, (bpmn_id, due, state) in current.items():
+        known = loaded.timers.get(task_id)
+        if known == (bpmn_id, due, state):
+            continue
+        # Update first: a loop can bring back a timer task the last save did not list.
+        if db.session.execute(_SET_TIMER, {"timer_task_id": task_id, "new_due_at": due,
+                                           "new_state": state}).rowcount != 1:
+            db.session.execute(_ADD_TIMER, {"instance_id": loaded.instance_id, "task_id": task_id,
+                                            "bpmn_id": bpmn_id, "due_at": due, "state": state})
+    loaded.timers = current
+
+
+def stored_timers(instance_id: int) -> dict[str, tuple[str, datetime, str]]:
+    """The timer rows of an instance as `armed_timers` gives them (to rebuild them from the state)."""
+    rows = db.session.execute(select(_TIMERS.c.task_id, _TIMERS.c.bpmn_id, _TIMERS.c.due_at, _TIMERS.c.state)
+                              .where(_TIMERS.c.instance_id == instance_id))
+    return {row.task_id: (row.bpmn_id, row.due_at, row.state) for row in rows}
