@@ -9,6 +9,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
+
 from webapp.columns import utc_now
 from webapp.config import MailSettings, ReplySettings, Settings
 from webapp.database import begin_write
@@ -143,7 +145,20 @@ def seal_audit_trail() -> int:
 
 
 def run_pass(settings: MailSettings, send=send_by_smtp, replies: ReplySettings | None = None) -> PassResult:
-    """One pass; with `replies`, the organizer mailbox is read too."""
+    """One pass; with `replies`, the organizer mailbox is read too. On SQLite, page views that keep the single
+    write lock past the busy timeout end the pass early: nothing uncommitted is lost, and the next pass starts
+    at once."""
+    try:
+        return _run_pass(settings, send, replies)
+    except OperationalError as error:
+        if "database is locked" not in str(error.orig):
+            raise
+        db.session.rollback()
+        log.warning("The database stayed busy past its timeout; the worker carries on with its next pass")
+        return PassResult(documents_waiting=True)
+
+
+def _run_pass(settings: MailSettings, send, replies: ReplySettings | None) -> PassResult:
     rearm_deadlines()
     fired, failed = fire_due_timers()
     read = 0
