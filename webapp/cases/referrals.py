@@ -11,6 +11,7 @@ from webapp.audit.services import Origin, record_event
 from webapp.auth.models import Team
 from webapp.auth.roles import Role
 from webapp.cases.choices import check_choices, choice_provider
+from webapp.cases.household_people import add_people
 from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child, sees_household
 from webapp.cases.models import Case, CaseAgency, Child, Household, HouseholdMember, StepDraft
 from webapp.cases.notices import tell_household_teams
@@ -196,16 +197,15 @@ def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, 
                   date_of_birth=_date(answers.get("child_date_of_birth")),
                   expected_delivery_on=_date(answers.get("child_expected_delivery_on")))
     db.session.add(child)  # before the members load: the household's children may already be loaded (the matches)
-    known = {m.full_name.lower() for m in household.members}
-    for member in answers.get("household_members", []):
-        if member["full_name"].strip().lower() not in known:
-            household.members.append(HouseholdMember(
-                full_name=member["full_name"].strip(), relationship_to_child=member["relationship"].strip(),
-                has_parental_responsibility=member.get("has_parental_responsibility", False),
-                is_regular_visitor=member.get("regular_visitor", False), email=member.get("email")))
+    updates = add_people(household, answers.get("household_members", []), referred=child,
+                         today=now.astimezone(LONDON).date())
     case = Case(child=child, team_id=team_id, opened_at=now)
     db.session.add(case)
     db.session.flush()
+    for update in updates:  # field names only: the values typed stay in the referral's own record
+        record_event("household.member_updated", actor=actor, subject=case, origin=origin,
+                     detail={"household_id": household.id, "member_id": update.member_id, "added": update.added,
+                             "changed": update.changed, "kept": update.kept})
     for agency_id in {answers.get("gp_practice_id"), *answers.get("agencies_involved", [])} - {None}:
         db.session.add(CaseAgency(case_id=case.id, agency_id=agency_id, added_at=now))
     db.session.flush()

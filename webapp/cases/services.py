@@ -1,15 +1,17 @@
 """A case's page and its changes outside the workflow (reallocation)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 
+from webapp.audit.models import AuditEvent
 from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, can_see, get_visible_case
 from webapp.cases.choices import choice_provider
+from webapp.cases.household_people import FIELD_LABELS
 from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child
 from webapp.cases.models import Case, Child, StepRecord
 from webapp.cases.steps import correctable
@@ -67,6 +69,7 @@ class CaseView:
     plan_documents: list  # the PDF of each plan written
     escalations: list  # professional challenges about this case, with their agreed outcomes
     today: date
+    member_updates: dict = field(default_factory=dict)  # member id -> what this case's referral added or changed
 
 
 def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
@@ -90,7 +93,17 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
                     requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
                     or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id),
                     case_actions(case.id), plan_documents(case.id), escalations_on_case(case.id),
-                    utc_now().astimezone(LONDON).date())
+                    utc_now().astimezone(LONDON).date(), member_updates(case.id))
+
+
+def member_updates(case_id: int) -> dict[int, dict[str, list[str]]]:
+    """What this case's referral added to or changed for people already known in the household (field labels),
+    from its audit rows, so the worker sees it on the case page."""
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_type == "cases", AuditEvent.subject_id == case_id,
+                                 AuditEvent.action == "household.member_updated").order_by(AuditEvent.id)).all()
+    return {row.detail["member_id"]: {kind: [FIELD_LABELS.get(f, f) for f in row.detail.get(kind, [])]
+                                      for kind in ("added", "changed", "kept")} for row in rows}
 
 
 def _sibling(actor, child: Child) -> Sibling:
