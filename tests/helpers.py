@@ -24,3 +24,20 @@ def post_form(client, url: str, data: dict, *, page: str | None = None):
 def sign_in(client, username: str, password: str = PASSWORD):
     """Sign in through the real form; returns the response."""
     return post_form(client, "/sign-in", {"username": username, "password": password})
+
+
+def signed_in(app, username: str, password: str | None = None):
+    """A new browser signed in as the user (a demo account, by default with the demo password)."""
+    from webapp.demo import DEMO_PASSWORD
+
+    client = app.test_client()
+    sign_in(client, username, password or DEMO_PASSWORD)
+    return client
+
+
+def deadline_pass() -> None:
+    """The worker's own pass as far as deadlines go: re-arm what a setting moved, then fire what is due."""
+    from webapp.worker import fire_due_timers, rearm_deadlines
+
+    rearm_deadlines()
+    fire_due_timers()

@@ -3,25 +3,14 @@ page, the managers' list and the report's overview show the new date; the stage 
 from datetime import datetime, timezone
 
 from tests.escalations.test_escalations import challenge, referred_and_closed, stage_mail, user
-from tests.helpers import sign_in
+from tests.helpers import deadline_pass, signed_in
 from webapp.audit.services import NO_ORIGIN
-from webapp.demo import DEMO_PASSWORD
 from webapp.escalations import reports, services
 from webapp.escalations.models import Escalation
 from webapp.partnership.services import change_settings
-from webapp.worker import fire_due_timers, rearm_deadlines
 from webapp.workflow.dues import timer_due
 
 
-def signed_in(app, username):
-    client = app.test_client()
-    sign_in(client, username, DEMO_PASSWORD)
-    return client
-
-
-def worker_pass():
-    rearm_deadlines()
-    fire_due_timers()
 
 
 def test_a_re_armed_stage_shows_and_keeps_the_timer_s_date(app, partnership_committed, clock):
@@ -32,7 +21,7 @@ def test_a_re_armed_stage_shows_and_keeps_the_timer_s_date(app, partnership_comm
     session.commit()
     change_settings(user(session, "admin"), {"escalation_stage_1_working_days": "4"}, origin=NO_ORIGIN)
     session.commit()
-    worker_pass()
+    deadline_pass()
     friday = datetime(2026, 3, 6, 23, 59, 59, tzinfo=timezone.utc)
     assert timer_due(escalation.workflow_instance_id, "stage_1_deadline").at == friday
     session.expire_all()
@@ -44,13 +33,13 @@ def test_a_re_armed_stage_shows_and_keeps_the_timer_s_date(app, partnership_comm
     assert due == friday and not late
 
     clock.move_to(datetime(2026, 3, 5, 0, 1, tzinfo=timezone.utc))  # the old deadline: still stage 1
-    worker_pass()
+    deadline_pass()
     session.expire_all()
     assert session.get(Escalation, escalation.id).stage == 1 and stage_mail(session, 2) == set()
     (_, _, late, _), = reports.open_escalations(user(session, "chair1"), datetime.now(timezone.utc))
     assert not late
     clock.move_to(datetime(2026, 3, 7, 0, 1, tzinfo=timezone.utc))
-    worker_pass()
+    deadline_pass()
     session.expire_all()
     escalation = session.get(Escalation, escalation.id)
     assert escalation.stage == 2 and escalation.stages[0].outcome == "deadline_passed"

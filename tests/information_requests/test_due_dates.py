@@ -6,15 +6,13 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from tests.cases.builders import open_case, referral_answers
-from tests.helpers import sign_in
+from tests.helpers import deadline_pass, signed_in
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
-from webapp.demo import DEMO_PASSWORD
 from webapp.information_requests import services
 from webapp.mail.models import OutboxMessage
 from webapp.partnership.services import change_settings
-from webapp.worker import fire_due_timers, rearm_deadlines
 from webapp.workflow.dues import timer_due
 
 
@@ -22,15 +20,6 @@ def user(session, username):
     return session.scalar(select(User).where(User.username == username))
 
 
-def signed_in(app, username):
-    client = app.test_client()
-    sign_in(client, username, DEMO_PASSWORD)
-    return client
-
-
-def worker_pass():
-    rearm_deadlines()
-    fire_due_timers()
 
 
 def mail(session, subject_start):
@@ -59,7 +48,7 @@ def test_the_due_date_is_the_timer_s_everywhere_and_moves_with_the_setting(app, 
 
     change_settings(user(session, "admin"), {"information_request_working_days": "7"}, origin=NO_ORIGIN)
     session.commit()
-    worker_pass()  # re-armed: due Tue 17 March, the team manager told after Thu 19 March
+    deadline_pass()  # re-armed: due Tue 17 March, the team manager told after Thu 19 March
     due = timer_due(request.workflow_instance_id, "answer_due")
     assert due.at == datetime(2026, 3, 17, 23, 59, 59, tzinfo=timezone.utc) and due.waiting
     school1 = signed_in(app, "school1")
@@ -68,7 +57,7 @@ def test_the_due_date_is_the_timer_s_everywhere_and_moves_with_the_setting(app, 
     assert "Answer: Due 17 Mar 2026" in signed_in(app, "sw1").get(f"/cases/{case.id}").text
 
     clock.move_to(datetime(2026, 3, 14, 0, 0, 1, tzinfo=timezone.utc))  # the old date: nothing happens
-    worker_pass()
+    deadline_pass()
     assert mail(session, "Reminder") == []
     row = row_of(signed_in(app, "school1").get("/requests").text, case.reference)
     assert "Overdue" not in row and "Awaiting an answer" in row
@@ -76,7 +65,7 @@ def test_the_due_date_is_the_timer_s_everywhere_and_moves_with_the_setting(app, 
     clock.move_to(datetime(2026, 3, 18, 0, 0, 1, tzinfo=timezone.utc))  # past the new date, before the pass
     row = row_of(signed_in(app, "school1").get("/requests").text, case.reference)
     assert "Overdue" in row and "Awaiting an answer" in row
-    worker_pass()
+    deadline_pass()
     reminder, = mail(session, "Reminder")
     assert "It was due by 17 March 2026." in reminder.body_text
     assert "If it is not answered by 19 March 2026, the team manager is told." in reminder.body_text

@@ -11,12 +11,11 @@ from sqlalchemy import func, select
 from tests.cases.builders import (
     convene, open_case, record_attendance, referral_answers, start_assessment, start_meeting_now,
 )
-from tests.helpers import csrf_token, sign_in
+from tests.helpers import csrf_token, signed_in
 from tests.minutes.builders import approve, user, write
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.api import tokens
 from webapp.audit.services import NO_ORIGIN
-from webapp.demo import DEMO_PASSWORD
 from webapp.documents.models import Document
 from webapp.documents.services import queue_document, store_pdf
 from webapp.escalations.models import Escalation
@@ -56,11 +55,6 @@ def lead_only(app, partnership, clock):
     render_documents(limit=10)
     return meeting.id, version.document_id
 
-
-def signed_in(app, username):
-    client = app.test_client()
-    sign_in(client, username, DEMO_PASSWORD)
-    return client
 
 
 def api_token(session, username):

@@ -6,15 +6,13 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from tests.cases.builders import open_case, open_task, referral_answers
-from tests.helpers import sign_in
+from tests.helpers import deadline_pass, signed_in
 from tests.minutes.builders import held_meeting, write
 from tests.pregnancy.builders import notify
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
-from webapp.demo import DEMO_PASSWORD
 from webapp.mail.models import OutboxMessage
 from webapp.partnership.services import change_settings
-from webapp.worker import fire_due_timers, rearm_deadlines
 from webapp.workflow.dues import timer_due
 from webapp.workflow.models import OpenTask
 
@@ -28,17 +26,6 @@ def end_of(day: int) -> datetime:
     return datetime(2026, 3, day, 23, 59, 59, tzinfo=timezone.utc)
 
 
-def signed_in(app, username):
-    """A browser signed in now (a session of days before has ended)."""
-    client = app.test_client()
-    sign_in(client, username, DEMO_PASSWORD)
-    return client
-
-
-def worker_pass():
-    """The worker's own pass as far as deadlines go: re-arm what a setting moved, then fire what is due."""
-    rearm_deadlines()
-    fire_due_timers()
 
 
 def administrator_changes(session, **values):
@@ -55,7 +42,7 @@ def test_a_step_s_due_date_is_its_timer_s_after_a_settings_change(app, partnersh
     case = open_case(user(session, "sw1"), referral_answers())  # Monday 2 March: decision due end of Tue 3rd
     session.commit()
     administrator_changes(session, referral_decision_working_days=3)
-    worker_pass()
+    deadline_pass()
     timer = timer_due(case.workflow_instance_id, "referral_decision_due")
     assert timer.at == end_of(5) and timer.waiting
     step = session.scalar(select(OpenTask).where(OpenTask.instance_id == case.workflow_instance_id,
@@ -64,11 +51,11 @@ def test_a_step_s_due_date_is_its_timer_s_after_a_settings_change(app, partnersh
     client = signed_in(app, "sw1")
     assert "Due 5 Mar 2026" in client.get(f"/cases/{case.id}").text
     clock.move_to(datetime(2026, 3, 4, 0, 0, 1, tzinfo=timezone.utc))  # the old date has passed
-    worker_pass()
+    deadline_pass()
     assert mail(session, "Referral decision") == [] and timer_due(case.workflow_instance_id,
                                                                  "referral_decision_due").waiting
     clock.move_to(datetime(2026, 3, 6, 0, 0, 1, tzinfo=timezone.utc))
-    worker_pass()
+    deadline_pass()
     session.expire_all()
     assert timer_due(case.workflow_instance_id, "referral_decision_due").state == "fired"
     client = signed_in(app, "sw1")  # days later: a new session
@@ -82,16 +69,16 @@ def test_a_pregnancy_acknowledgement_is_due_when_its_timer_is(app, partnership_c
     assert timer_due(notification.workflow_instance_id, "acknowledgement_due").at == end_of(4)
     assert "Acknowledge it by 4 March 2026" in mail(session, "Pregnancy notification")[0].body_text
     administrator_changes(session, pregnancy_late_acknowledgement_working_days=4)
-    worker_pass()
+    deadline_pass()
     assert timer_due(notification.workflow_instance_id, "acknowledgement_due").at == end_of(6)
     client = signed_in(app, "hv1")
     assert "6 March 2026" in client.get("/pregnancy-notifications").text
     assert "6 March 2026" in client.get(f"/pregnancy-notifications/{notification.id}").text
     clock.move_to(datetime(2026, 3, 5, 0, 0, 1, tzinfo=timezone.utc))
-    worker_pass()
+    deadline_pass()
     assert mail(session, "Reminder: pregnancy notification") == []
     clock.move_to(datetime(2026, 3, 7, 0, 0, 1, tzinfo=timezone.utc))
-    worker_pass()
+    deadline_pass()
     assert mail(session, "Reminder: pregnancy notification") != []
 
 
@@ -101,17 +88,17 @@ def test_the_minutes_circulation_deadline_is_its_timer_s(app, partnership_commit
     write(sw1, case, submit=False)
     session.commit()
     administrator_changes(session, minutes_circulation_working_days=7)
-    worker_pass()
+    deadline_pass()
     timer = timer_due(case.workflow_instance_id, "minutes_late")
     assert timer.at == end_of(11) and timer.waiting
     client = signed_in(app, "sw1")
     page = client.get(f"/cases/{case.id}/steps/{open_task(case, 'record_minutes').task_id}/minutes")
     assert "Minutes to be issued: Due 11 Mar 2026" in page.text
     clock.move_to(datetime(2026, 3, 10, 0, 1, tzinfo=timezone.utc))  # the old deadline has passed
-    worker_pass()
+    deadline_pass()
     assert mail(session, "Minutes overdue") == []
     clock.move_to(datetime(2026, 3, 12, 0, 1, tzinfo=timezone.utc))
-    worker_pass()
+    deadline_pass()
     assert len(mail(session, "Minutes overdue")) == 1
     client = signed_in(app, "sw1")  # days later: a new session
     page = client.get(f"/cases/{case.id}/steps/{open_task(case, 'record_minutes').task_id}/minutes")
