@@ -115,3 +115,9 @@ def test_a_draft_form_nested_too_deeply_is_refused_and_nothing_is_saved(partners
                             origin=NO_ORIGIN, now=NOW)
     assert refused.value.field_errors == {"form:referral": "forms/referral.json is nested too deeply to read"}
     assert partnership.scalar(select(func.count(ProcessDraft.id))) == 0
+
+
+@pytest.mark.parametrize("q", ["³", "CIN-²", "CIN-٣"])
+def test_a_search_for_a_digit_int_cannot_read_is_an_answer_not_a_server_error(client, bearer, q):
+    answer = client.get("/api/v1/cases", query_string={"q": q}, headers=bearer)
+    assert answer.status_code == 200 and answer.is_json

@@ -54,7 +54,7 @@ def revoke(token_id: int):
 def _make_service_token(actor) -> tuple[tuple | None, dict]:
     """Make the service token the form asks for: (row and token, no errors) or (None, errors by field)."""
     name, user_id = request.form.get("name", ""), request.form.get("user_id", "")
-    if not user_id.isdigit():
+    if not user_id.isdecimal():
         return None, {"user_id": "Choose the account the system will act as"}
     try:
         made = tokens.create_service_token(actor, int(user_id), name, days=app_settings().api_token_days_service,

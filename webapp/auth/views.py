@@ -22,7 +22,7 @@ blueprint = Blueprint("auth", __name__)
 def load_user(session_id: str) -> User | None:
     """Flask-Login's loader: the user only while the cookie's server-side session row is live."""
     user_id, _, epoch = session_id.partition(":")
-    if not user_id.isdigit() or not epoch.isdigit():
+    if not user_id.isdecimal() or not epoch.isdecimal():
         return None
     settings = current_app.config["APP_SETTINGS"]
     limits = SessionLimits(idle=timedelta(minutes=settings.session_idle_minutes),

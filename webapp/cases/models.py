@@ -114,8 +114,10 @@ def case_reference(case_id: int) -> str:
 
 
 def case_id_from_reference(text: str) -> int | None:
+    """The case id a typed reference names ("CIN-000012", "12"), or None; isdecimal, not isdigit: "³" is a digit
+    that int() refuses."""
     digits = text.strip().upper().removeprefix("CIN-").lstrip("0")
-    return int(digits) if digits.isdigit() else None
+    return int(digits) if digits.isdecimal() else None
 
 
 class CaseAgency(db.Model):

@@ -79,7 +79,7 @@ def search_cases(actor, text: str = "", stage: str = "", page: int = 1) -> CaseP
     query = select(Case.id).join(Child, Child.id == Case.child_id).where(visible_cases_filter(actor))
     text = text.strip()
     if text:
-        case_id = case_id_from_reference(text) if text.upper().startswith("CIN-") or text.isdigit() else None
+        case_id = case_id_from_reference(text) if text.upper().startswith("CIN-") or text.isdecimal() else None
         pattern = f"%{text.lower()}%"
         name = func.lower(Child.given_names + " " + Child.family_name)
         query = query.where(Case.id == case_id if case_id is not None else name.like(pattern))

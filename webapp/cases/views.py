@@ -190,9 +190,9 @@ def referral_household():
         return redirect(url_for("cases.new_referral"))
     choice = request.form.get("household", "")
     error = "Select the household this child belongs to, or a new household" if request.method == "POST" else None
-    if request.method == "POST" and (choice == "new" or choice.isdigit()):
+    if request.method == "POST" and (choice == "new" or choice.isdecimal()):
         try:
-            return _create_referral(actor, draft.answers, int(choice) if choice.isdigit() else None)
+            return _create_referral(actor, draft.answers, int(choice) if choice.isdecimal() else None)
         except InvalidInput as invalid:  # a household not offered: nothing saved
             db.session.rollback()
             error = invalid.field_errors.get("household", str(invalid))
@@ -252,7 +252,7 @@ def reallocate(case_id: int):
     if request.method == "POST":
         worker = request.form.get("worker_id", "")
         try:
-            services.reallocate_case(actor, case_id, int(worker) if worker.isdigit() else None, origin=request_origin())
+            services.reallocate_case(actor, case_id, int(worker) if worker.isdecimal() else None, origin=request_origin())
         except InvalidInput as invalid:
             db.session.rollback()
             error = invalid.field_errors["worker_id"]

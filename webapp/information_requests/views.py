@@ -36,8 +36,8 @@ def send_request(actor, case_id: int, form, *, kind: str = INFORMATION):
     """The request a page's form describes (agency, practitioner, question), made through the service."""
     agency_id, person = form.get("agency_id", ""), form.get("addressed_to_id", "")
     return services.request_information(
-        actor, case_id, int(agency_id) if agency_id.isdigit() else None, form.get("question", ""), kind=kind,
-        addressed_to_id=int(person) if person.isdigit() else None, origin=request_origin(), now=utc_now())
+        actor, case_id, int(agency_id) if agency_id.isdecimal() else None, form.get("question", ""), kind=kind,
+        addressed_to_id=int(person) if person.isdecimal() else None, origin=request_origin(), now=utc_now())
 
 
 @blueprint.route("/cases/<int:case_id>/information-requests/new", methods=["GET", "POST"])

@@ -32,7 +32,7 @@ def _when(form) -> tuple[datetime | None, datetime | None]:
     except (KeyError, ValueError):
         return None, None
     duration = form.get("duration", "")
-    return starts, starts + timedelta(minutes=int(duration)) if duration.isdigit() else None
+    return starts, starts + timedelta(minutes=int(duration)) if duration.isdecimal() else None
 
 
 def _someone(form) -> services.Someone:

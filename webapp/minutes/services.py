@@ -307,7 +307,7 @@ def _link_reader(token: str, links: MinutesLinks) -> tuple[Meeting, MinutesVersi
     if meeting is not None and recipient[:1] == "i":
         person = next((i for i in meeting.invitees if str(i.id) == recipient[1:]), None)
     elif meeting is not None and recipient[:1] == "h":
-        person = db.session.get(HouseholdMember, int(recipient[1:])) if recipient[1:].isdigit() else None
+        person = db.session.get(HouseholdMember, int(recipient[1:])) if recipient[1:].isdecimal() else None
     if meeting is None or person is None or not person.email:
         raise LinkRefused()
     name = getattr(person, "full_name", None) or person.name

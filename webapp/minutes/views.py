@@ -38,7 +38,7 @@ def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, 
             if member.email and member.has_parental_responsibility]
     else:
         action, content, errors, rows_shown = read_form(services.CONTENT_SCHEMA, request.form)
-        family = [int(value) for value in request.form.getlist("family") if value.isdigit()]
+        family = [int(value) for value in request.form.getlist("family") if value.isdecimal()]
         if action in {"draft", "submit"} and not (action == "submit" and errors):
             try:
                 save(content, family, submit=action == "submit")

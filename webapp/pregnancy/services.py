@@ -134,7 +134,7 @@ def notifications_for_agency(actor, text: str = "") -> list[PregnancyNotificatio
     if text:
         reference = text.upper().removeprefix("PN-").lstrip("0")
         query = query.where(func.lower(PregnancyNotification.mother_name).contains(text.lower())
-                            | (PregnancyNotification.id == (int(reference) if reference.isdigit() else -1)))
+                            | (PregnancyNotification.id == (int(reference) if reference.isdecimal() else -1)))
     return list(db.session.scalars(query.order_by(PregnancyNotification.acknowledged_at.is_not(None),
                                                   PregnancyNotification.expected_delivery_on)))
 

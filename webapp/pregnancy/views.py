@@ -86,16 +86,16 @@ def household(notification_id: int):
     error = None
     if request.method == "POST":
         choice = request.form.get("household", "")
-        if choice == "none" or choice.isdigit():
+        if choice == "none" or choice.isdecimal():
             try:
-                matching.decide_match(actor, notification_id, int(choice) if choice.isdigit() else None,
+                matching.decide_match(actor, notification_id, int(choice) if choice.isdecimal() else None,
                                       origin=request_origin(), now=utc_now())
             except InvalidInput as invalid:
                 db.session.rollback()
                 error = invalid.field_errors["household"]
             else:
                 db.session.commit()
-                flash("The unborn baby is now linked to the household" if choice.isdigit()
+                flash("The unborn baby is now linked to the household" if choice.isdecimal()
                       else "Recorded: the mother does not belong to these households", "success")
                 return redirect(url_for("pregnancy.known_families"))
         else:

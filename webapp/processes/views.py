@@ -51,7 +51,7 @@ def edit(process_id: str):
                 return redirect(url_for("processes.index"))
             if action == "migrate":
                 moved = services.migrate_instances(
-                    current_user, process_id, [int(i) for i in request.form.getlist("instances") if i.isdigit()],
+                    current_user, process_id, [int(i) for i in request.form.getlist("instances") if i.isdecimal()],
                     origin=request_origin(), now=utc_now())
                 db.session.commit()
                 flash(f"{moved} case(s) moved to version {version.id}; they carry on from the steps they were at",

@@ -131,7 +131,7 @@ def parse_submission(schema: dict, form: MultiDict, *, prefix: str = "") -> tupl
         elif prop.get("type") == "array":
             values = [v for v in form.getlist(name) if v]
             if values:
-                data[key] = [int(v) if prop["items"].get("type") == "integer" and v.isdigit() else v for v in values]
+                data[key] = [int(v) if prop["items"].get("type") == "integer" and v.isdecimal() else v for v in values]
         elif kind == "date":
             parts = [form.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")]
             if any(parts):
@@ -157,7 +157,7 @@ def parse_submission(schema: dict, form: MultiDict, *, prefix: str = "") -> tupl
 
 def _row_indexes(form: MultiDict, prefix: str) -> list[int]:
     indexes = {int(name[len(prefix):].split("-", 1)[0]) for name in form if name.startswith(prefix)
-               and name[len(prefix):].split("-", 1)[0].isdigit()}
+               and name[len(prefix):].split("-", 1)[0].isdecimal()}
     return sorted(indexes)
 
 
