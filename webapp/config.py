@@ -39,6 +39,10 @@ class MailSettings:
     # The mailbox calendar replies go to (ORGANIZER of every invitation): the service reads it, nobody is invited as it.
     organizer: str = "meetings@localhost"
     max_attempts: int = 8
+    # Each read or write of an SMTP conversation, and the whole message (connect to QUIT): a server that hangs or
+    # drips a byte at a time cannot hold the worker longer than the deadline.
+    timeout_seconds: int = 20
+    message_deadline_seconds: int = 60
     # Production refuses SMTP_SECURITY=none unless this override says the unencrypted hop is intended
     # (a relay on the same host, for example).
     allow_unencrypted: bool = False
@@ -85,6 +89,17 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     replies: ReplySettings = field(default_factory=ReplySettings)
     worker_interval_seconds: int = 5
+    # Per pass, after every due timer has fired: how long mail may take, then documents (one render at least).
+    worker_mail_budget_seconds: int = 30
+    render_timeout_seconds: int = 120  # a render over this (wall clock) is stopped and counted as failed
+    render_memory_mb: int = 1024  # the render's child process is refused more memory than this
+    alert_mail_stalled_minutes: int = 30  # mail waiting this long with none sent: administrators are alerted
+    # /ready answers 503 when no worker has finished a pass for this long (0: worker_interval_seconds x 12).
+    worker_stale_seconds: int = 0
+    db_connect_timeout_seconds: int = 10
+    # PostgreSQL, worker connections only: a frozen worker gives its locks back.
+    worker_statement_timeout_seconds: int = 300
+    worker_idle_in_transaction_seconds: int = 60
     log_format: str = "text"  # text | json (one JSON object a line, for log collectors)
     problems: list[str] = field(default_factory=list)
 
@@ -138,6 +153,9 @@ class Settings:
                 sender=env.get("MAIL_SENDER", MailSettings.sender),
                 organizer=env.get("MAIL_ORGANIZER", MailSettings.organizer),
                 max_attempts=integer("MAIL_MAX_ATTEMPTS", MailSettings.max_attempts, 1),
+                timeout_seconds=integer("SMTP_TIMEOUT_SECONDS", MailSettings.timeout_seconds, 1),
+                message_deadline_seconds=integer("SMTP_MESSAGE_DEADLINE_SECONDS",
+                                                 MailSettings.message_deadline_seconds, 1),
                 allow_unencrypted=_flag(env.get("SMTP_ALLOW_UNENCRYPTED"), False),
                 service_url=env.get("SERVICE_URL", MailSettings.service_url).rstrip("/"),
             ),
@@ -152,6 +170,14 @@ class Settings:
                 gateway_secret=env.get("MAIL_GATEWAY_SECRET", ""),
             ),
             worker_interval_seconds=integer("WORKER_INTERVAL_SECONDS", 5, 1),
+            worker_mail_budget_seconds=integer("WORKER_MAIL_BUDGET_SECONDS", 30, 1),
+            render_timeout_seconds=integer("RENDER_TIMEOUT_SECONDS", 120, 5),
+            render_memory_mb=integer("RENDER_MEMORY_MB", 1024, 128),
+            alert_mail_stalled_minutes=integer("ALERT_MAIL_STALLED_MINUTES", 30, 1),
+            worker_stale_seconds=integer("WORKER_STALE_SECONDS", 0, 0),
+            db_connect_timeout_seconds=integer("DB_CONNECT_TIMEOUT_SECONDS", 10, 1),
+            worker_statement_timeout_seconds=integer("WORKER_STATEMENT_TIMEOUT_SECONDS", 300, 0),
+            worker_idle_in_transaction_seconds=integer("WORKER_IDLE_IN_TRANSACTION_SECONDS", 60, 0),
             log_format=env.get("LOG_FORMAT", "text").strip().lower(),
         )
         if settings.log_format not in {"text", "json"}:

@@ -19,3 +19,4 @@ from webapp.processes.models import ProcessDraft  # noqa: F401
 from webapp.api.models import ApiToken  # noqa: F401
 from webapp.pregnancy.models import PregnancyNotification  # noqa: F401
 from webapp.safer_sleep.models import SaferSleepAssessment  # noqa: F401
+from webapp.monitoring.models import AdminAlert, WorkerHeartbeat  # noqa: F401

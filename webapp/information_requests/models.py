@@ -33,6 +33,8 @@ class InformationRequest(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answer: Mapped[dict | None] = mapped_column(JSON)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the case closed without the answer
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped["Case"] = relationship()  # noqa: F821
     agency: Mapped["Agency"] = relationship()  # noqa: F821

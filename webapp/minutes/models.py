@@ -54,21 +54,31 @@ class MinutesVersion(db.Model):
 
 
 class CaseAction(db.Model):
-    """An action set by issued minutes: who does what by when, until marked done."""
+    """An action set by issued minutes or by a CIN plan: who does what by when, until marked done (or, when the
+    case closes, handed on or left open with a reason)."""
 
     __tablename__ = "case_actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    minutes_version_id: Mapped[int] = mapped_column(ForeignKey("minutes_versions.id"))
+    # Where it was set: issued minutes, or the plan's step record (one of the two).
+    minutes_version_id: Mapped[int | None] = mapped_column(ForeignKey("minutes_versions.id"))
+    step_record_id: Mapped[int | None] = mapped_column(ForeignKey("step_records.id"))
     action: Mapped[str] = mapped_column(String(500))
-    owner: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(200))  # as written: a name, a role or "Mother"
+    # The owner's account, when they use the service: they see the action on their home page and mark it done.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     due_on: Mapped[date] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a correction set other actions
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a correction or a new plan replaced it
+    # At closure: "handed_on" (to whom, in the note) or "left_open" (why, in the note).
+    disposition: Mapped[str | None] = mapped_column(String(12))
+    disposition_note: Mapped[str | None] = mapped_column(Text)
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    minutes_version: Mapped[MinutesVersion] = relationship()
+    minutes_version: Mapped[MinutesVersion | None] = relationship()
+    owner_user: Mapped["User | None"] = relationship(foreign_keys=[owner_id])  # noqa: F821
 
     def status(self, today: date) -> str:
         if self.done_at is not None:
