@@ -8,13 +8,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 
 from webapp.audit.services import Origin, record_event
+from webapp.columns import utc_now
+from webapp.config import Settings
 from webapp.database import begin_write
 from webapp.documents.models import Document
+from webapp.documents.rendering import RenderFailed
 from webapp.errors import NotFound
 from webapp.extensions import db
 
 MAX_ATTEMPTS = 3
-STALE_CLAIM = timedelta(minutes=10)  # a render takes about a second; longer means its worker stopped
+STALE_MARGIN_SECONDS = 60  # beyond the render's own timeout: building its HTML, starting the child, storing it
+STALE_CLAIM = timedelta(seconds=Settings.render_timeout_seconds + STALE_MARGIN_SECONDS)  # the default timeout
+KIND_LABELS = {"minutes": "minutes", "cin_plan": "child in need plan"}
 NOT_FOUND = "There is no such document, or it is still being prepared."
 
 
@@ -50,28 +55,90 @@ def store_pdf(document: Document, pdf: bytes, now: datetime) -> None:
     document.status, document.rendered_at, document.last_error = "ready", now, None
 
 
-def claim_queued_document(now: datetime, skip: set[int] = frozenset()) -> int | None:
-    """The oldest queued document (or one a stopped worker left half-done), marked as being rendered by this
-    worker; the caller commits at once, so that the long render holds no lock. `skip`: tried this pass."""
+def stale_claim_after(render_timeout_seconds: int) -> timedelta:
+    """How long a claim may stay "rendering" before its worker is taken to have died: no render runs past its
+    timeout, so the timeout plus the time to build the HTML and store the PDF."""
+    return timedelta(seconds=render_timeout_seconds + STALE_MARGIN_SECONDS)
+
+
+def claim_queued_document(now: datetime, skip: set[int] = frozenset(), *,
+                          stale_after: timedelta = STALE_CLAIM) -> int | None:
+    """The oldest queued document (or one a dead worker left "rendering" longer than `stale_after`), marked as
+    being rendered by this worker, its attempt counted now: a worker killed during the render (out of memory)
+    still used one up. One left by a dead worker after its last attempt is marked failed instead. The caller
+    commits at once, so that the long render holds no lock. `skip`: tried this pass."""
     begin_write(db.session)
     query = select(Document).where(or_(Document.status == "queued",
-                                       (Document.status == "rendering") & (Document.claimed_at < now - STALE_CLAIM)))
+                                       (Document.status == "rendering") & (Document.claimed_at < now - stale_after)))
     if skip:
         query = query.where(Document.id.not_in(skip))
-    document = db.session.scalar(query.order_by(Document.id).limit(1).with_for_update(skip_locked=True))
+    query = query.order_by(Document.id).limit(1).with_for_update(skip_locked=True)
+    while (document := db.session.scalar(query)) is not None:
+        if document.attempts < MAX_ATTEMPTS:
+            document.status, document.claimed_at, document.attempts = "rendering", now, document.attempts + 1
+            return document.id
+        mark_failed(document, f"the worker stopped during each of {document.attempts} attempts "
+                              "(out of memory or killed)", now)
+        db.session.flush()
+    return None
+
+
+def give_back(document_id: int, claimed_at: datetime) -> None:
+    """Queue again a document whose render was stopped by the worker stopping: that attempt is not counted,
+    since it was not the document's fault. Nothing changes if another worker has taken it over since."""
+    document = _own_claim(document_id, claimed_at)
+    if document is not None:
+        document.status, document.claimed_at, document.attempts = "queued", None, max(0, document.attempts - 1)
+
+
+def finish_render(document_id: int, claimed_at: datetime, pdf: bytes, now: datetime) -> bool:
+    """Store the PDF, unless the claim was taken over meanwhile (this worker seemed dead): a stored PDF never
+    changes. Returns whether it was stored."""
+    document = _own_claim(document_id, claimed_at)
     if document is None:
-        return None
-    document.status, document.claimed_at = "rendering", now
-    return document.id
+        return False
+    store_pdf(document, pdf, now)
+    return True
 
 
-def fail_document(document_id: int, error: Exception) -> None:
-    """Count a failed attempt: queued again, or marked failed after the last one (shown on its page)."""
+def _own_claim(document_id: int, claimed_at: datetime) -> Document | None:
     begin_write(db.session)
-    document = db.session.get(Document, document_id)
-    document.attempts += 1
-    document.last_error = f"{type(error).__name__}: {error}"[:300]
-    document.status = "failed" if document.attempts >= MAX_ATTEMPTS else "queued"
+    document = db.session.scalar(select(Document).where(Document.id == document_id).with_for_update())
+    if document is None or document.status != "rendering" or document.claimed_at != claimed_at:
+        return None
+    return document
+
+
+def fail_document(document_id: int, error: Exception, now: datetime | None = None, *,
+                  claimed_at: datetime | None = None) -> None:
+    """After a failed attempt (already counted at claim): queued again, or marked failed after the last one;
+    with `claimed_at`, only while that claim still stands. The reason kept (and shown on the record's page) is
+    the render's own for a RenderFailed, whose text never quotes the record; for any other error only its type,
+    since its text might (or might be SQL)."""
+    if claimed_at is None:
+        begin_write(db.session)
+        document = db.session.get(Document, document_id)
+    elif (document := _own_claim(document_id, claimed_at)) is None:
+        return
+    reason = str(error) if isinstance(error, RenderFailed) else \
+        f"an error in the service ({type(error).__name__}); the worker's log has the details"
+    if document.attempts >= MAX_ATTEMPTS:
+        mark_failed(document, reason, now or utc_now())
+    else:
+        document.status, document.last_error = "queued", reason[:300]
+
+
+def mark_failed(document: Document, reason: str, now: datetime) -> None:
+    """No more attempts: the record's page shows the reason, and the administrators are alerted (references
+    only: the document's number and kind and the case's reference, never a name or the record's text)."""
+    from webapp.cases.models import case_reference
+    from webapp.monitoring.services import raise_alert
+
+    document.status, document.last_error = "failed", reason[:300]
+    raise_alert("document_failed", f"document:{document.id}",
+                f"Document {document.id} ({KIND_LABELS.get(document.kind, document.kind)}, case "
+                f"{case_reference(document.case_id)}) could not be rendered after {document.attempts} attempts: "
+                f"{reason}", now)
 
 
 def _may_read(actor, document: Document) -> bool:
