@@ -223,13 +223,27 @@ class Settings:
             problems.append("SERVICE_URL must be the service's https:// address in production (links in e-mails).")
         return problems
 
+    def engine_options(self) -> dict:
+        """SQLAlchemy engine options for the database this configuration names."""
+        options = {
+            # Statement parameters hold children's details: never put them in exception messages or logs.
+            "hide_parameters": True,
+            # A pooled connection the server dropped (a restart, an idle timeout) is found and replaced before
+            # use, instead of failing the first statement of a request.
+            "pool_pre_ping": True,
+        }
+        if self.database_url.startswith("postgresql"):
+            # A server that does not answer fails the connection after this long rather than hanging the
+            # request. (SQLite waits for its write lock with its own busy timeout: webapp/database.py.)
+            options["connect_args"] = {"connect_timeout": self.db_connect_timeout_seconds}
+        return options
+
     def flask_config(self) -> dict:
         """The Flask and extension settings derived from these settings."""
         return {
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            # Statement parameters hold children's details: never put them in exception messages or logs.
-            "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
+            "SQLALCHEMY_ENGINE_OPTIONS": self.engine_options(),
             "DEBUG": self.debug,
             "TESTING": self.environment == "test",
             "APP_SETTINGS": self,

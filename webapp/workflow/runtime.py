@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from webapp.audit.services import record_event
 from webapp.auth.roles import Role
 from webapp.columns import london_time, utc_now
-from webapp.database import begin_write
+from webapp.database import begin_write, database_cause
 from webapp.errors import Conflict, DomainError, PermissionDenied
 from webapp.extensions import db
 from webapp.service_handlers import SERVICE_HANDLERS
@@ -58,11 +58,20 @@ def _load(instance_id: int, *, lock: bool = True) -> Loaded:
 
 
 def _run(loaded: Loaded) -> None:
-    """Run the engine to the next wait."""
+    """Run the engine to the next wait. A database error met by an expression or a service task is no fault of
+    the diagram: it goes on as itself, never as a process failure showing its SQL. A lost connection or a
+    transaction the database gave up then runs the request once more or answers 503, and the worker tries
+    again next pass; any other database error is the service's fault (500, logged)."""
     try:
         loaded.workflow.do_engine_steps()
-    except WorkflowException as error:
-        raise WorkflowFailed(_explain(error)) from None
+        return
+    except Exception as error:  # SpiffWorkflow wraps what expressions and service tasks raise
+        database_error = database_cause(error)
+        if database_error is None:
+            if isinstance(error, WorkflowException):
+                raise WorkflowFailed(_explain(error)) from None
+            raise
+    raise database_error  # outside the except block: the database's own error, not chained onto SpiffWorkflow's
 
 
 def _explain(error: WorkflowException) -> str:
