@@ -5,6 +5,7 @@ from __future__ import annotations
 from webapp.audit.services import record_event
 from webapp.cases import agency_notices, handlers as cases
 from webapp.cases.models import Stage
+from webapp.cases.open_work import count_open_work
 from webapp.escalations import handlers as escalations
 from webapp.information_requests import handlers as requests
 from webapp.meetings import handlers as meetings
@@ -31,6 +32,9 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
                                     description="Allocates the social worker chosen (allocated_worker_id)"),
     "notify_gp": ServiceHandler(cases.notify_gp, description="Queues a notification to the child's GP practice",
                                 properties={"milestone": frozenset(agency_notices.MILESTONES) - {"case_open"}}),
+    "count_open_work": ServiceHandler(count_open_work, frozenset({"open_work_count"}),
+                                      "Counts the case's open actions, unanswered information requests, booked "
+                                      "meetings and open escalations before it closes"),
     "notify_agencies": ServiceHandler(cases.notify_agencies,
                                       description="Tells every agency on the case's register of a milestone",
                                       properties={"milestone": agency_notices.REGISTER_MILESTONES}),

@@ -165,3 +165,20 @@ def take_to_assessment_outcome(case, worker, manager) -> None:
     complete(worker, case, "assessment", assessment_answers())
     hold_meeting(worker, case, "convene_by_day_20")
     complete(manager, case, "manager_review", {"assessment_agreed": True})
+
+
+def check_open_work(worker, case, bpmn_id: str = "check_open_work_at_review"):
+    """Complete the open closing step through the real service: every open action done, every request, meeting
+    and escalation kept open with a reason (nothing withdrawn or cancelled), so the case closes."""
+    from webapp.cases import closure
+    from webapp.cases.open_work import open_work
+    from webapp.meetings.invitations import configured_mailing
+
+    now = datetime.now(timezone.utc)
+    work = open_work(case.id, now)
+    given = {f"action-{a.id}": closure.Disposition("done") for a in work.actions}
+    given |= {f"request-{r.id}": closure.Disposition("kept_open", "Kept open at closure") for r in work.requests}
+    given |= {f"meeting-{m.id}": closure.Disposition("kept", "Kept at closure") for m in work.meetings}
+    given |= {f"escalation-{e.id}": closure.Disposition("kept", "Continues") for e in work.escalations}
+    return closure.complete_closing_step(worker, case.id, open_task(case, bpmn_id).task_id, given, work.keys,
+                                         mailing=configured_mailing(), origin=NO_ORIGIN, now=now)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.cases.builders import (
-    assessment_answers, complete, hold_meeting, open_case, referral_answers, start_assessment,
+    assessment_answers, check_open_work, complete, hold_meeting, open_case, referral_answers, start_assessment,
 )
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.audit.services import NO_ORIGIN
@@ -130,6 +130,7 @@ def test_every_agency_on_the_register_hears_of_the_assessment_its_outcome_and_th
     complete(sw1, case, "cin_review", {"progress": "Outcomes met", "review_decision": "close",
                                        "closure_summary": "Family engaging with universal services",
                                        "serious_incident": False})
+    check_open_work(sw1, case)  # the plan's action and both requests are open: the closure notice follows
     session.commit()
     received = worker(clock, 2026, 4, 14, 10, 0)
 

@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.cases.builders import (
-    complete, hold_meeting, open_case, open_task, referral_answers, take_to_assessment_outcome, take_to_first_review,
+    check_open_work, complete, hold_meeting, open_case, open_task, referral_answers, take_to_assessment_outcome,
+    take_to_first_review,
 )
 from tests.helpers import post_form, sign_in
 from webapp.agencies.models import Agency, AgencyKind
@@ -153,6 +154,7 @@ def test_closing_at_a_review_after_a_serious_incident_opens_the_debrief(client, 
     assert set(refused.value.field_errors) == {"serious_incident"}
     complete(sw1, case, "cin_review", {"progress": "x", "review_decision": "close", "closure_summary": "x",
                                        "serious_incident": True, "serious_incident_summary": "x"})
+    check_open_work(sw1, case)  # the plan's action is open: done before the case closes
     session.commit()
     assert case.stage == "closed" and open_steps(session, case) == {"debrief"}
     assert [m.subject for m in debrief_mail(session, case)] == [f"Debrief to be arranged: case {case.reference}",

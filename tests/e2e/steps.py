@@ -102,6 +102,15 @@ def complete_step(ui: Ui, reference: str, step: str, answers: dict, *, add_rows:
     expect(ui.page.get_by_text(f"'{step}' completed")).to_be_visible()
 
 
+def close_with_actions_done(ui: Ui, reference: str) -> None:
+    """The closing step of a case whose open work is its actions: each marked done, then the case closes."""
+    open_my_task(ui, reference, "Check the case's open work before closing")
+    for choice in ui.page.locator("input[type='radio'][value='done']").all():
+        choice.check()
+    ui.click("Close the case")
+    expect(ui.page.get_by_text(f"Open work checked: case {reference} is closed")).to_be_visible()
+
+
 def convene_meeting(ui: Ui, reference: str, step: str, day: str, time: str, location: str) -> str:
     """Convene a case's meeting step with everyone proposed; returns the meeting page's address."""
     open_my_task(ui, reference, step)

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from tests.cases.builders import open_case, referral_answers, start_meeting_now
 from tests.e2e.steps import (
-    approve_minutes, complete_step, convene_meeting, fill, record_attendance, record_safer_sleep, sign_in, sign_out,
+    approve_minutes, close_with_actions_done, complete_step, convene_meeting, fill, record_attendance, record_safer_sleep, sign_in, sign_out,
     write_minutes,
 )
 from tests.safer_sleep.builders import SAFE
@@ -113,6 +113,7 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
     complete_step(ui, reference, "Record the review's decision", {
         "progress": "Outcomes met", "review_decision": "close",
         "closure_summary": "Family engaging with universal services", "serious_incident": False})
+    close_with_actions_done(ui, reference)  # the plan's actions are still open when the review closes the case
 
     ui.click("Cases", role="link")
     page.get_by_label("Case reference or child's name").fill("sampleton")  # a name in a URL: never in a log
@@ -122,7 +123,7 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
     expect(page.locator(".govuk-caption-l")).to_contain_text("Closed")
     history = page.locator(".app-history h3").all_inner_texts()
     meeting_steps = ["Approve the minutes", "Write the minutes", "Record who attended"]
-    assert history == ["Record the review's decision", *meeting_steps, "Convene the meeting", *meeting_steps,
+    assert history == ["Check the case's open work before closing", "Record the review's decision", *meeting_steps, "Convene the meeting", *meeting_steps,
                        "Convene the meeting", "Write the child in need plan", "Decide the assessment outcome",
                        "Review the assessment", *meeting_steps, "Convene the multi-agency meeting",
                        "Carry out the assessment", "Decide on the referral", "Record the referral"]

@@ -6,13 +6,16 @@ from sqlalchemy import select
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User, UserRole
 from webapp.auth.roles import Role
+from webapp.cases.models import CaseAgency
 from webapp.extensions import db
 
 
-def choice_provider(team_id: int | None):
-    """A provider for one team's forms: name -> [(value, label)]."""
+def choice_provider(team_id: int | None, case_id: int | None = None):
+    """A provider for one team's forms (and, with `case_id`, one case's): name -> [(value, label)]."""
 
     def provide(name: str) -> list[tuple[str, str]]:
+        if name == "case_action_owners":
+            return action_owner_choices(team_id, case_id)
         if name == "team_social_workers":
             workers = db.session.scalars(
                 select(User).join(UserRole).where(User.team_id == team_id, User.is_active.is_(True),
@@ -30,6 +33,29 @@ def choice_provider(team_id: int | None):
         raise KeyError(f"no choices called {name!r}")
 
     return provide
+
+
+def action_owner_choices(team_id: int | None, case_id: int | None) -> list[tuple[str, str]]:
+    """Who may own a plan action with their account: the team's social workers and managers, and the
+    practitioners of the agencies on the case's agencies-involved register (none without a case)."""
+    staff = db.session.scalars(
+        select(User).join(UserRole).where(User.team_id == team_id, User.is_active.is_(True),
+                                          UserRole.role.in_([Role.SOCIAL_WORKER.value, Role.TEAM_MANAGER.value]))
+        .distinct().order_by(User.full_name)).all() if team_id is not None else []
+    choices = [(str(user.id), f"{user.full_name} ({_staff_label(user)})") for user in staff]
+    if case_id is not None:
+        practitioners = db.session.execute(
+            select(User, Agency.name).join(UserRole).join(Agency, Agency.id == User.agency_id)
+            .join(CaseAgency, CaseAgency.agency_id == Agency.id)
+            .where(CaseAgency.case_id == case_id, Agency.is_active.is_(True), User.is_active.is_(True),
+                   UserRole.role == Role.AGENCY_PRACTITIONER.value)
+            .order_by(Agency.name, User.full_name)).all()
+        choices += [(str(user.id), f"{user.full_name} ({agency})") for user, agency in practitioners]
+    return choices
+
+
+def _staff_label(user: User) -> str:
+    return Role.TEAM_MANAGER.label if user.has_role(Role.TEAM_MANAGER) else Role.SOCIAL_WORKER.label
 
 
 def check_choices(schema: dict, answers: dict, provide) -> dict[str, str]:

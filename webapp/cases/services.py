@@ -80,7 +80,7 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
     steps = [OpenStep(t.task_id, t.name, t.role, can_do_step(actor, case, t.role), t.due_at) for t in db.session.scalars(
         select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id)
         .order_by(OpenTask.ready_at)).all()]
-    provide = choice_provider(case.team_id)
+    provide = choice_provider(case.team_id, case.id)
     records = db.session.scalars(select(StepRecord).where(StepRecord.case_id == case.id)
                                  .order_by(StepRecord.completed_at.desc(), StepRecord.id.desc())).all()
     version = runtime.instance_version(case.workflow_instance_id)  # one lookup for the whole history

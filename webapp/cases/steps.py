@@ -11,6 +11,7 @@ from webapp.cases.access import get_visible_case, require_step
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.handlers import debrief_attendance
 from webapp.cases.models import Case, StepCorrection, StepDraft, StepRecord
+from webapp.cases.plan_actions import track_plan_actions
 from webapp.documents.services import queue_document
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
@@ -23,7 +24,8 @@ PLAN_FORM = "cin_plan"
 DEBRIEF_FORM = "debrief"
 # Steps done on a page of their own (their content lives in the meetings and minutes domains).
 STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance",
-              "meeting_minutes": "minutes.write_step", "minutes_approval": "minutes.approve_step"}
+              "meeting_minutes": "minutes.write_step", "minutes_approval": "minutes.approve_step",
+              "open_work_check": "cases.closing_step"}  # the live list of open work before a case closes
 
 
 @dataclass
@@ -90,7 +92,7 @@ def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Ori
     if task.form_key == PLAN_FORM:  # the plan always carries the safer-sleep actions
         answers = safer_sleep.with_plan_actions(case, answers, now)
     gated = safer_sleep.check_requirement(case, task.form_key, now)
-    errors = {**gated, **check_choices(schema, answers, choice_provider(case.team_id))}
+    errors = {**gated, **check_choices(schema, answers, choice_provider(case.team_id, case.id))}
     if errors:
         raise InvalidInput("The step was not completed: "
                            + ("a safer-sleep assessment is needed first" if gated else "check the answers"), errors)
@@ -102,8 +104,9 @@ def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Ori
     db.session.execute(delete(StepDraft).where(StepDraft.draft_key == task.task_id))
     db.session.flush()
     record_event("case.step_completed", actor=actor, subject=case, origin=origin, detail={"step": task.bpmn_id})
-    if task.form_key == PLAN_FORM:  # each plan written (first or amended) is kept as a PDF too
+    if task.form_key == PLAN_FORM:  # each plan written (first or amended) is kept as a PDF, its actions tracked
         queue_document(case.id, "cin_plan", record.id, f"Child in need plan {case.reference}", now)
+        track_plan_actions(case, record, saved, now=now)
     return record
 
 
@@ -137,7 +140,7 @@ def correct_step(actor, case_id: int, record_id: int, answers: dict, reason: str
     case, record, schema = correction_form(actor, case_id, record_id)
     if record.form_key == PLAN_FORM:  # a corrected plan keeps the safer-sleep actions too
         answers = safer_sleep.with_plan_actions(case, answers, now)
-    errors = check_choices(schema, answers, choice_provider(case.team_id))
+    errors = check_choices(schema, answers, choice_provider(case.team_id, case.id))
     try:
         answers = validate_submission(form_validator(schema), answers)
     except InvalidInput as invalid:
@@ -157,6 +160,7 @@ def correct_step(actor, case_id: int, record_id: int, answers: dict, reason: str
     db.session.refresh(record)
     record_event("case.step_corrected", actor=actor, subject=case, origin=origin,
                  detail={"step": record.bpmn_id, "record_id": record.id, "correction_id": correction.id})
-    if record.form_key == PLAN_FORM:  # the corrected plan is printed again
+    if record.form_key == PLAN_FORM:  # the corrected plan is printed again, its actions tracked anew
         queue_document(case.id, "cin_plan", record.id, f"Child in need plan {case.reference} (corrected)", now)
+        track_plan_actions(case, record, answers, now=now)
     return correction

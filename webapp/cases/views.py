@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.cases import referrals, services, steps
+from webapp.cases import closure, referrals, services, steps
 from webapp.cases.flags import concern_flags
 from webapp.cases.steps import STEP_PAGES
 from webapp.cases.choices import choice_provider
@@ -13,21 +13,21 @@ from webapp.cases.queries import my_tasks, search_cases
 from webapp.columns import utc_now
 from webapp.errors import InvalidInput
 from webapp.extensions import db
+from webapp.meetings.invitations import configured_mailing
 from webapp.shell.schema_forms import build_fields, error_list, read_form
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("cases", __name__)
 blueprint.add_app_template_global(concern_flags, "concern_flags")
-# Steps done on pages of their own rather than the generic form page: form key -> endpoint.
-
 
 
 def _actor():
     return current_user._get_current_object()
 
 
-def _form_page(template: str, schema: dict, answers: dict, errors: dict, rows_shown: dict, team_id, **context):
-    fields = build_fields(schema, answers, errors, provider=choice_provider(team_id), rows_shown=rows_shown)
+def _form_page(template: str, schema: dict, answers: dict, errors: dict, rows_shown: dict, team_id, case_id=None,
+               **context):
+    fields = build_fields(schema, answers, errors, provider=choice_provider(team_id, case_id), rows_shown=rows_shown)
     return render_template(template, fields=fields, errors=error_list(fields), schema=schema, **context), \
         (400 if errors else 200)
 
@@ -78,7 +78,7 @@ def correct_step(case_id: int, record_id: int):
     actor = _actor()
     case, record, schema = steps.correction_form(actor, case_id, record_id)
     if request.method == "GET":
-        return _form_page("cases/correct.html", schema, record.current_answers, {}, {}, case.team_id, case=case,
+        return _form_page("cases/correct.html", schema, record.current_answers, {}, {}, case.team_id, case.id, case=case,
                           record=record, reason="", reason_error=None)
     action, answers, errors, rows_shown = read_form(schema, request.form)
     reason = request.form.get("correction_reason", "")
@@ -93,7 +93,7 @@ def correct_step(case_id: int, record_id: int):
             flash(f"'{record.step_name}' corrected: the history shows both versions", "success")
             return redirect(url_for("cases.case_page", case_id=case_id) + f"#history-{record_id}")
     return _form_page("cases/correct.html", schema, answers, errors if action == "submit" else {}, rows_shown,
-                      case.team_id, case=case, record=record, reason=reason,
+                      case.team_id, case.id, case=case, record=record, reason=reason,
                       reason_error=errors.get("correction_reason") if action == "submit" else None)
 
 
@@ -221,7 +221,7 @@ def step(case_id: int, task_id: str):
     if request.method == "GET":
         db.session.commit()  # the look is audited
         return _form_page("cases/step.html", current.schema, steps.starting_answers(current, now=utc_now()), {}, {},
-                          current.case.team_id, step=current)
+                          current.case.team_id, current.case.id, step=current)
     action, answers, errors, rows_shown = read_form(current.schema, request.form)
     if action == "draft":
         steps.save_draft(actor, case_id, task_id, answers, origin=request_origin(), now=utc_now())
@@ -239,7 +239,37 @@ def step(case_id: int, task_id: str):
             flash(f"'{current.task.name}' completed", "success")
             return redirect(url_for("cases.case_page", case_id=case_id))
     return _form_page("cases/step.html", current.schema, answers, errors if action == "submit" else {}, rows_shown,
-                      current.case.team_id, step=current)
+                      current.case.team_id, current.case.id, step=current)
+
+
+@blueprint.route("/cases/<int:case_id>/steps/<task_id>/open-work", methods=["GET", "POST"])
+@login_required
+def closing_step(case_id: int, task_id: str):
+    """Before a case closes: each open action, request, meeting and escalation, with what happens to it."""
+    actor, now = _actor(), utc_now()
+    current = closure.closing_step(actor, case_id, task_id, origin=request_origin(), now=now,
+                                   audit=request.method == "GET")
+    errors, form = {}, request.form
+    if request.method == "GET":
+        db.session.commit()  # the look is audited
+    else:
+        given = {key: closure.Disposition(form.get(key, ""), form.get(f"{key}-reason", ""),
+                                          form.get(f"{key}-handed-to", "")) for key in current.work.keys}
+        try:
+            closure.complete_closing_step(actor, case_id, task_id, given, set(form.get("shown", "").split()),
+                                          mailing=configured_mailing(), origin=request_origin(), now=now)
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors = invalid.field_errors
+            current = closure.closing_step(actor, case_id, task_id, origin=request_origin(), now=now, audit=False)
+        else:
+            db.session.commit()
+            flash(f"Open work checked: case {current.step.case.reference} is closed", "success")
+            return redirect(url_for("cases.case_page", case_id=case_id))
+    return render_template("cases/closure.html", current=current, errors=errors, form=form,
+                           posted=request.method == "POST", action_choices=closure.ACTION_CHOICES,
+                           request_choices=closure.REQUEST_CHOICES, meeting_choices=closure.MEETING_CHOICES,
+                           meeting_label=closure.meeting_label), (400 if errors else 200)
 
 
 @blueprint.route("/cases/<int:case_id>/allocation", methods=["GET", "POST"])

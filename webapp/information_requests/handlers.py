@@ -30,6 +30,8 @@ def _tell(people, request: InformationRequest, title: str, text: str) -> None:
 
 def chase_information_request(call: ServiceCall) -> None:
     request = _request(call)
+    if request.withdrawn_at is not None:  # a request started before withdrawal ended its process: never chased
+        return
     request.chased_at = utc_now()
     due, escalation = request.due, timer_due(request.workflow_instance_id, ESCALATION_TIMER)
     tell_agency(request, "Reminder: information request overdue",
@@ -42,6 +44,8 @@ def chase_information_request(call: ServiceCall) -> None:
 
 def escalate_information_request(call: ServiceCall) -> None:
     request = _request(call)
+    if request.withdrawn_at is not None:  # a request started before withdrawal ended its process: never chased
+        return
     request.escalated_at = utc_now()
     managers = [u for u in db.session.scalars(select(User).where(User.team_id == request.case.team_id,
                                                                  User.is_active.is_(True)))

@@ -48,12 +48,14 @@ class InformationRequest(db.Model):
         return timer_due(self.workflow_instance_id, ANSWER_TIMER)
 
     def is_overdue(self, due: Due | None, now: datetime) -> bool:
-        return self.answered_at is None and due is not None and due.passed(now)
+        return self.answered_at is None and self.withdrawn_at is None and due is not None and due.passed(now)
 
     @property
     def status(self) -> str:
         if self.answered_at:
             return "Answered"
+        if self.withdrawn_at:
+            return "Withdrawn"
         if self.escalated_at:
             return "Escalated to the team manager"
         if self.chased_at:

@@ -16,13 +16,16 @@ from webapp.columns import LONDON, long_date
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.information_requests.models import ANSWER_TIMER, INFORMATION, SAFER_SLEEP, InformationRequest
-from webapp.information_requests.notices import tell_agency
+from webapp.information_requests.notices import _agency_recipients, tell_agency
+from webapp.mail.delivery import SERVICE_URL_MARK
+from webapp.mail.services import queue_message
 from webapp.safer_sleep import services as safer_sleep
 from webapp.workflow import runtime
 from webapp.workflow.dues import Due, timer_dues
 from webapp.workflow.models import OpenTask
 
 PROCESS = "information_request"
+WITHDRAWN_MESSAGE = "request_withdrawn"  # the diagram's interrupting event on its answer step
 NOT_FOUND = "There is no such request for your agency."
 SAFER_SLEEP_QUESTION = "Please visit the family and record a safer-sleep assessment for the baby."
 
@@ -130,3 +133,40 @@ def dues(requests: list[InformationRequest]) -> dict[int, Due]:
     """Each request's answer due date, as its timer has it (request id -> Due), in one query for a list."""
     by_instance = timer_dues([r.workflow_instance_id for r in requests], ANSWER_TIMER)
     return {r.id: by_instance[r.workflow_instance_id] for r in requests if r.workflow_instance_id in by_instance}
+
+
+def withdraw_request(actor, request_id: int, reason: str, *, origin: Origin, now: datetime) -> InformationRequest:
+    """Withdraw an unanswered request (its case closes without the answer): its process ends with its timers,
+    so it is never chased again, and the agency is told by case reference and a sign-in link only."""
+    request = db.session.get(InformationRequest, request_id)
+    case = get_visible_case(actor, request.case_id) if request is not None else None
+    if request is None:
+        raise NotFound("There is no such information request on this case.")
+    if not (can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value)):
+        raise PermissionDenied("A request is withdrawn by the case's social worker or team manager.")
+    if request.answered_at is not None or request.withdrawn_at is not None:
+        raise Conflict("This request was answered or withdrawn meanwhile: reload the page.")
+    if request.workflow_instance_id is not None:
+        try:
+            runtime.send_message(request.workflow_instance_id, WITHDRAWN_MESSAGE, {}, actor=actor, now=now)
+        except Conflict:
+            raise Conflict("This request's process cannot take a withdrawal (it was answered meanwhile, or sent "
+                           "under an older version of its process): reload the page, or keep it open with a "
+                           "reason.") from None
+    request.withdrawn_at, request.withdrawn_reason = now, (reason.strip() or "The case closed")[:2000]
+    _tell_withdrawn(request)
+    db.session.flush()
+    record_event("case.information_request_withdrawn", actor=actor, subject=case, origin=origin,
+                 detail={"request_id": request.id, "agency_id": request.agency_id})
+    return request
+
+
+def _tell_withdrawn(request: InformationRequest) -> None:
+    # No link to the request: there is nothing left to answer there.
+    reference = request.case.reference
+    for address in _agency_recipients(request):
+        queue_message("information_request", address, f"Information request withdrawn: case {reference}",
+                      "Children's social care has withdrawn its information request to your agency: the case "
+                      "has closed, so no answer is needed.\n\n"
+                      f"Case reference: {reference}\nSign in to the service: {SERVICE_URL_MARK}/\n\n"
+                      "OFFICIAL-SENSITIVE", case_id=request.case_id, agency_id=request.agency_id)

@@ -14,9 +14,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from webapp.audit.services import Origin, record_event
+from webapp.columns import long_date
 from webapp.auth.roles import Role
-from webapp.cases.access import can_do_step
-from webapp.cases.models import HouseholdMember, StepRecord
+from webapp.cases.access import can_do_step, get_visible_case
+from webapp.cases.models import Case, HouseholdMember, StepRecord
 from webapp.cases.steps import Step, record_step
 from webapp.documents.models import Document
 from webapp.documents.services import queue_document
@@ -255,32 +256,60 @@ def return_correction(actor, meeting_id: int, reason: str, *, origin: Origin) ->
 
 # -- tracked actions -------------------------------------------------------------------------------------
 
-def open_actions(case_id: int) -> list[CaseAction]:
-    """Actions still to do (not done, not replaced by a correction), soonest due first."""
-    return list(db.session.scalars(select(CaseAction).where(CaseAction.case_id == case_id,
-                                                            CaseAction.done_at.is_(None),
-                                                            CaseAction.replaced_at.is_(None))
-                                   .order_by(CaseAction.due_on, CaseAction.id)))
+def open_actions(case_id: int, *, set_by: str | None = "minutes") -> list[CaseAction]:
+    """Actions still to do (not done, not replaced by a correction or a new plan, not handed on at closure),
+    soonest due first: those set by minutes (the agenda's "earlier meetings"), by the plan, or both (None)."""
+    query = select(CaseAction).where(CaseAction.case_id == case_id, CaseAction.done_at.is_(None),
+                                     CaseAction.replaced_at.is_(None), CaseAction.disposition.is_(None))
+    if set_by == "minutes":
+        query = query.where(CaseAction.minutes_version_id.is_not(None))
+    elif set_by == "plan":
+        query = query.where(CaseAction.step_record_id.is_not(None))
+    return list(db.session.scalars(query.order_by(CaseAction.due_on, CaseAction.id)))
 
 
 def case_actions(case_id: int) -> list[CaseAction]:
-    """Every current action (done ones included), for the case page."""
+    """Every current action (done ones included), set by minutes or by the plan, for the case page."""
     return list(db.session.scalars(select(CaseAction).where(CaseAction.case_id == case_id,
                                                             CaseAction.replaced_at.is_(None))
                                    .order_by(CaseAction.done_at.is_not(None), CaseAction.due_on, CaseAction.id)))
 
 
+def where_set(action: CaseAction) -> str:
+    """Where an action was agreed: "CIN plan, agreed 4 March 2026" or "Minutes of the meeting on 2 March 2026"."""
+    if action.minutes_version is not None:
+        return f"Minutes of the meeting on {long_date(held_on(action.minutes_version.meeting))}"
+    plan = db.session.get(StepRecord, action.step_record_id) if action.step_record_id else None
+    agreed = plan.current_answers.get("plan_agreed_on") if plan is not None else None
+    return f"CIN plan, agreed {long_date(agreed)}" if agreed else "CIN plan"
+
+
+def actions_owned_by(actor) -> list[CaseAction]:
+    """The actions of open cases whose owner's account is the actor's and that are still to do, soonest due
+    first (for their home page: the action and its case's reference, nothing else of the case)."""
+    return list(db.session.scalars(select(CaseAction).join(Case, Case.id == CaseAction.case_id).where(
+        CaseAction.owner_id == actor.id, CaseAction.done_at.is_(None), CaseAction.replaced_at.is_(None),
+        CaseAction.disposition.is_(None), Case.closed_at.is_(None)).order_by(CaseAction.due_on, CaseAction.id)))
+
+
 def mark_done(actor, case_id: int, action_id: int, *, origin: Origin, now: datetime) -> CaseAction:
+    """Its owner, or the case's social worker or team manager, marks an action done. Anyone else who cannot
+    see the case is told there is no such action, so that it is not given away."""
     action = db.session.get(CaseAction, action_id)
     if action is None or action.case_id != case_id:
         raise NotFound("There is no such action.")
-    meeting = get_meeting(actor, action.minutes_version.meeting_id)
-    require_convenor(actor, meeting.case)
-    if action.done_at is not None or action.replaced_at is not None:
-        raise Conflict("This action is already done, or a correction replaced it.")
+    case = db.session.get(Case, case_id)
+    if action.owner_id != actor.id:
+        if action.minutes_version is not None:  # the minutes' rule: their meeting's convenor
+            meeting = get_meeting(actor, action.minutes_version.meeting_id)
+            require_convenor(actor, meeting.case)
+        else:
+            require_convenor(actor, get_visible_case(actor, case_id))
+    if action.done_at is not None or action.replaced_at is not None or action.disposition is not None:
+        raise Conflict("This action is already done, or a correction or a new plan replaced it.")
     action.done_at, action.done_by_id = now, actor.id
-    record_event("case.action_done", actor=actor, subject=meeting.case, origin=origin,
-                 detail={"action_id": action.id})
+    record_event("case.action_done", actor=actor, subject=case, origin=origin,
+                 detail={"action_id": action.id, "by_owner": action.owner_id == actor.id})
     return action
 
 

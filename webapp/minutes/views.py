@@ -21,6 +21,7 @@ from webapp.shell.schema_forms import build_fields, error_list, read_form
 from webapp.shell.security import request_origin
 
 blueprint = Blueprint("minutes", __name__)
+blueprint.add_app_template_global(services.where_set, "action_set_where")
 
 
 def _actor():
@@ -220,9 +221,12 @@ def pdf_by_link(token: str):
 @blueprint.route("/cases/<int:case_id>/actions/<int:action_id>/done", methods=["POST"])
 @login_required
 def action_done(case_id: int, action_id: int):
+    """From the case page, or from the owner's home page (an agency practitioner sees no case page)."""
     action = services.mark_done(_actor(), case_id, action_id, origin=request_origin(), now=utc_now())
     db.session.commit()
     flash(f"Action marked as done: {action.action}", "success")
+    if request.form.get("back_to") == "home":
+        return redirect(url_for("shell.home") + "#actions-i-own")
     return redirect(url_for("cases.case_page", case_id=case_id) + "#actions")
 
 
