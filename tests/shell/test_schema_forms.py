@@ -53,3 +53,21 @@ def test_answers_are_described_in_words():
                                       "people": [{"name": "Sam"}]})
     assert lines == [("Seen", "Yes"), ("Date seen", "2 March 2026"), ("Colour", "Blue"),
                      ("people", "Person 1: Name: Sam")]
+
+
+def test_a_group_stops_offering_rows_at_its_max_items(app):
+    from flask import render_template_string
+
+    schema = {"type": "object", "properties": {"people": {**SCHEMA["properties"]["people"], "maxItems": 2}}}
+    _, answers, _, rows = read_form(schema, MultiDict({"_action": "add:people", "people-0-name": "Sam",
+                                                       "people-1-name": "Kim"}))
+    fields = build_fields(schema, answers, {}, rows_shown=rows)
+    assert len(fields[0].rows) == 2  # the third row asked for is not shown
+    with app.test_request_context():
+        page = render_template_string('{% from "macros/schema_form.html" import render_fields %}'
+                                      "{{ render_fields(fields) }}", fields=fields)
+    assert "add:people" not in page and "No more than 2 can be added" in page
+    with app.test_request_context():
+        one = build_fields(schema, {"people": [{"name": "Sam"}]}, {})
+        assert "add:people" in render_template_string('{% from "macros/schema_form.html" import render_fields %}'
+                                                      "{{ render_fields(fields) }}", fields=one)

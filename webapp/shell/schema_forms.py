@@ -31,6 +31,7 @@ class Field:
     reveals: dict[str, list["Field"]] = field(default_factory=dict)  # option value -> follow-up fields
     rows: list[list["Field"]] = field(default_factory=list)  # a group's items
     item_label: str = "Item"
+    max_rows: int | None = None  # a group's maxItems: no "Add another" once reached
 
 
 def _choices(schema: dict, provider: ChoiceProvider | None) -> Choices | None:
@@ -86,11 +87,13 @@ def build_fields(schema: dict, data: dict, errors: dict[str, str], *, provider: 
         fields[key] = Field(
             name=f"{prefix}{key}", key=key, kind=kind, label=prop.get("title", key.replace("_", " ").capitalize()),
             hint=prop.get("description"), value=_shown(value, prop), error=errors.get(f"{prefix}{key}"),
-            options=choices or [], item_label=prop.get("x-item-title", "Item"),
+            options=choices or [], item_label=prop.get("x-item-title", "Item"), max_rows=prop.get("maxItems"),
         )
         if kind == "group":
             items = value if isinstance(value, list) else []
             count = max(len(items), (rows_shown or {}).get(key, 0), prop.get("minItems", 0), 1)
+            if prop.get("maxItems"):  # a hand-made "add" past the limit shows no empty row beyond it
+                count = max(len(items), min(count, prop["maxItems"]))
             fields[key].rows = [
                 build_fields(prop["items"], items[index] if index < len(items) else {}, errors, provider=provider,
                              prefix=f"{prefix}{key}-{index}-")
