@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import free_port
 from webapp.config import MailSettings
+from webapp.mail.delivery import send_by_smtp
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
 from webapp.mail.services import queue_message
@@ -72,6 +73,34 @@ def test_mail_is_given_up_after_the_configured_attempts(committed_db, mail_setti
     row = committed_db.scalar(select(OutboxMessage))
     assert row.failed_at is not None and row.attempts == 3
     assert send_due_mail(mail_settings) == 0
+
+
+def test_any_failure_of_one_message_is_recorded_as_its_attempt(committed_db, smtp_server, mail_settings, clock):
+    """Not only OSError and SMTPException: a header smtplib refuses (a ValueError) must not end the pass."""
+    queue(2)
+    committed_db.commit()
+
+    def refuse_the_first(message, settings):
+        if message["To"] == "gp0@example.org":
+            raise ValueError("smtplib refused a header")
+        send_by_smtp(message, settings)
+
+    assert send_due_mail(mail_settings, send=refuse_the_first) == 2
+    committed_db.expire_all()
+    first, second = committed_db.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    assert first.sent_at is None and first.attempts == 1 and first.last_error == "ValueError: smtplib refused a header"
+    assert second.sent_at is not None and len(smtp_server.envelopes) == 1
+
+
+def test_a_message_that_cannot_be_built_fails_alone(committed_db, smtp_server, mail_settings):
+    queue_message("test", "gp@example.org\r\nBcc: someone@example.org", "Notification", "Body")
+    queue()
+    committed_db.commit()
+    assert send_due_mail(mail_settings) == 2
+    committed_db.expire_all()
+    broken, fine = committed_db.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    assert broken.sent_at is None and broken.attempts == 1 and broken.last_error.startswith("ValueError: ")
+    assert fine.sent_at is not None and len(smtp_server.envelopes) == 1
 
 
 def test_two_workers_send_each_message_once(app, committed_db, smtp_server, mail_settings):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from sqlalchemy import func, select
@@ -36,18 +38,74 @@ def new_message_id() -> str:
     return make_msgid(domain="cin-workflow.local")
 
 
-def mail_overview(actor) -> tuple[list[OutboxMessage], dict[str, int]]:
-    """Messages the worker gave up on, and counts of waiting, sent and failed mail (administrators)."""
+@dataclass(frozen=True)
+class MailOverview:
+    """What administrators need to see whether mail is going out, and why not. References and errors only,
+    never a message's body."""
+
+    waiting: int
+    sent: int
+    failed: int
+    failed_messages: list[OutboxMessage]
+    oldest_waiting_for: timedelta | None  # how long the oldest waiting message has waited
+    waiting_after_failure: int  # waiting messages whose last attempt failed
+    last_error: str | None  # the most recent failed attempt, waiting or given up
+    last_error_at: datetime | None
+    last_sent_at: datetime | None
+    next_attempt_at: datetime | None  # the earliest a waiting message is due
+    next_attempt_in: timedelta | None  # from now; zero when one is due already
+    stalled_after: timedelta
+    is_stalled: bool  # mail has waited longer than stalled_after and no worker has tried to send any since
+
+    @property
+    def is_failing(self) -> bool:
+        """The latest attempt with a result failed: nothing has gone out since that error."""
+        return self.last_error_at is not None and (self.last_sent_at is None
+                                                   or self.last_error_at > self.last_sent_at)
+
+
+def mail_overview(actor, *, now: datetime, stalled_after: timedelta) -> MailOverview:
+    """Counts of waiting, sent and failed mail, how long the oldest has waited, the latest error and when the
+    next attempt is due, and the messages the worker gave up on (administrators)."""
     require_administrator(actor)
-    failed = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
-                                     .order_by(OutboxMessage.failed_at.desc()).limit(200)))
-    counts = {
-        "waiting": db.session.scalar(select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))),
-        "sent": db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.sent_at.is_not(None))),
-        "failed": db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.failed_at.is_not(None))),
-    }
-    return failed, counts
+    waiting = (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+    unsent_error = (OutboxMessage.last_error.is_not(None), OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.last_attempt_at.is_not(None))
+    count = func.count(OutboxMessage.id)
+    oldest = db.session.scalar(select(func.min(OutboxMessage.created_at)).where(*waiting))
+    latest_failure = db.session.execute(
+        select(OutboxMessage.last_error, OutboxMessage.last_attempt_at).where(*unsent_error)
+        .order_by(OutboxMessage.last_attempt_at.desc(), OutboxMessage.id.desc()).limit(1)).first()
+    latest_attempt = db.session.scalar(select(func.max(OutboxMessage.last_attempt_at)))
+    next_attempt_at = db.session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(*waiting))
+    oldest_waiting_for = now - oldest if oldest else None
+    return MailOverview(
+        waiting=db.session.scalar(select(count).where(*waiting)),
+        sent=db.session.scalar(select(count).where(OutboxMessage.sent_at.is_not(None))),
+        failed=db.session.scalar(select(count).where(OutboxMessage.failed_at.is_not(None))),
+        failed_messages=list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
+                                                .order_by(OutboxMessage.failed_at.desc()).limit(200))),
+        oldest_waiting_for=oldest_waiting_for,
+        waiting_after_failure=db.session.scalar(select(count).where(*waiting,
+                                                                    OutboxMessage.last_error.is_not(None))),
+        last_error=latest_failure.last_error if latest_failure else None,
+        last_error_at=latest_failure.last_attempt_at if latest_failure else None,
+        last_sent_at=db.session.scalar(select(func.max(OutboxMessage.sent_at))),
+        next_attempt_at=next_attempt_at,
+        next_attempt_in=max(next_attempt_at - now, timedelta(0)) if next_attempt_at else None,
+        stalled_after=stalled_after,
+        is_stalled=(oldest_waiting_for is not None and oldest_waiting_for > stalled_after
+                    and (latest_attempt is None or now - latest_attempt > stalled_after)),
+    )
+
+
+def describe_wait(delta: timedelta) -> str:
+    """A wait as people say it: "2 hours 5 minutes", "3 days 4 hours", "less than a minute"."""
+    minutes = int(delta.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    parts = [(days, "day"), (hours, "hour")] + ([] if days else [(minutes, "minute")])
+    said = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+    return " ".join(said) or "less than a minute"
 
 
 def retry_message(actor, message_id: int, *, origin, now) -> OutboxMessage:

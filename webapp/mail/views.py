@@ -1,11 +1,13 @@
-"""The administrators' view of mail the worker could not deliver."""
+"""The administrators' view of outgoing mail: whether it is going out, why not, and what the worker gave up on."""
+from datetime import timedelta
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from webapp.columns import utc_now
 from webapp.extensions import db
-from webapp.mail.services import mail_overview, retry_message
-from webapp.shell.security import request_origin
+from webapp.mail.services import describe_wait, mail_overview, retry_message
+from webapp.shell.security import app_settings, request_origin
 
 blueprint = Blueprint("mail", __name__, url_prefix="/admin/mail")
 
@@ -13,8 +15,9 @@ blueprint = Blueprint("mail", __name__, url_prefix="/admin/mail")
 @blueprint.route("/")
 @login_required
 def overview():
-    failed, counts = mail_overview(current_user)
-    return render_template("mail/overview.html", failed=failed, counts=counts)
+    mail = mail_overview(current_user, now=utc_now(),
+                         stalled_after=timedelta(minutes=app_settings().alert_mail_stalled_minutes))
+    return render_template("mail/overview.html", mail=mail, describe_wait=describe_wait)
 
 
 @blueprint.route("/<int:message_id>/retry", methods=["POST"])
