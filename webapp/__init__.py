@@ -157,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.meetings.inbox_views import blueprint as meeting_replies_blueprint
     from webapp.meetings.views import blueprint as meetings_blueprint
     from webapp.minutes.views import blueprint as minutes_blueprint
+    from webapp.monitoring.views import blueprint as monitoring_blueprint
     from webapp.partnership.views import blueprint as partnership_blueprint
     from webapp.pregnancy.views import blueprint as pregnancy_blueprint
     from webapp.safer_sleep.views import blueprint as safer_sleep_blueprint
@@ -177,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(safer_sleep_blueprint)
     app.register_blueprint(partnership_blueprint)
     app.register_blueprint(mail_blueprint)
+    app.register_blueprint(monitoring_blueprint)  # and the administrators' alert banner on every page
     app.register_blueprint(meetings_blueprint)
     app.register_blueprint(meeting_replies_blueprint)
     app.register_blueprint(minutes_blueprint)

@@ -76,20 +76,24 @@ def worker_command(once: bool):
     import signal
     import threading
 
+    from webapp.database import prepare_worker_connections
     from webapp.worker import run_pass, run_until_stopped
 
     settings = current_app.config["APP_SETTINGS"]
+    prepare_worker_connections(db.engine, settings)  # PostgreSQL: a frozen worker gives its locks back
     if once:
-        result = run_pass(settings.mail, replies=settings.replies if settings.replies.imap_configured else None)
+        result = run_pass(settings.mail, replies=settings.replies if settings.replies.imap_configured else None,
+                          settings=settings)
         click.echo(f"{result.timers_fired} timer(s) fired, {result.timers_failed} failed, "
                    f"{result.mail_attempts} mail attempt(s), {result.replies_read} calendar repl(ies) read, "
-                   f"{result.documents_rendered} PDF(s) rendered.")
+                   f"{result.documents_rendered} PDF(s) rendered"
+                   + ("; more mail or PDFs are waiting." if result.work_waiting else "."))
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Worker running every {settings.worker_interval_seconds} s; sending mail to "
-               f"{settings.mail.host}:{settings.mail.port}"
+               f"{settings.mail.host}:{settings.mail.port} for up to {settings.worker_mail_budget_seconds} s a pass"
                + (f"; reading replies from {settings.replies.imap_host} every {settings.replies.poll_seconds} s"
                   if settings.replies.imap_configured else "") + ". Stop with Ctrl+C.")
     run_until_stopped(settings, stop)

@@ -36,3 +36,14 @@ class AdminAlert(db.Model):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the administrator who dismissed it; none when it cleared itself
+
+
+class ReadinessProbe(db.Model):
+    """One row, rewritten by every `GET /ready`: a committed write proves the database still takes writes (a
+    read-only replica, a full disk or a revoked grant answers reads but fails here)."""
+
+    __tablename__ = "readiness_probes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    checked_by: Mapped[str] = mapped_column(String(120))  # the web process (host and process id)

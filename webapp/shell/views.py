@@ -9,9 +9,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.auth.roles import Role
+from webapp.cases.models import case_reference
 from webapp.columns import LONDON, london_time, long_date, utc_now
+from webapp.database import describe_transient, is_transient, retry_transient_errors, view_commit_sent
 from webapp.errors import DomainError
-from webapp.extensions import db
+from webapp.extensions import db, login_manager
+from webapp.minutes.services import actions_owned_by
 from webapp.partnership.services import extra_holidays
 from webapp.shell.navigation import navigation_for
 from webapp.shell.refusals import REFUSALS, audit_refusal
@@ -67,7 +70,9 @@ def deadline(due_at) -> str:
 @login_required
 def home():
     sections = [HOME_SECTIONS[role] for role in Role if role in current_user.roles]
-    return render_template("shell/home.html", sections=sections)
+    owned = [(action, case_reference(action.case_id)) for action in actions_owned_by(current_user)]
+    return render_template("shell/home.html", sections=sections, owned_actions=owned,
+                           today=utc_now().astimezone(LONDON).date())
 
 
 @blueprint.route("/health")
@@ -78,11 +83,12 @@ def health():
 
 @blueprint.route("/ready")
 def ready():
-    """Readiness: the database answers, its schema is the one this code expects and the processes are
-    deployed; 503 with what is missing otherwise (for a load balancer or an orchestrator)."""
+    """Readiness: the database answers and takes writes, its schema is the one this code expects, the processes
+    are deployed and a worker completed a pass lately; 503 with what is missing otherwise (for monitoring, an
+    orchestrator or a load balancer)."""
     from webapp.shell.readiness import readiness_problems
 
-    problems = readiness_problems()
+    problems = readiness_problems(current_app.config["APP_SETTINGS"], utc_now())
     db.session.rollback()
     return ({"status": "ready"} if not problems else {"status": "not ready", "problems": problems}), \
         (200 if not problems else 503), {"Cache-Control": "no-store"}
@@ -102,6 +108,21 @@ ERROR_PAGES = {
     413: ("The file is too large", "Go back and choose a smaller file."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered on the last page was saved."),
 }
+
+
+# A lost database connection or a transaction the database gave up, still there after the one retry
+# (webapp/database.py): kind -> title, advice, the API's error. No SQL and no exception text, ever.
+UNAVAILABLE_PAGES = {
+    "load": ("Sorry, the service could not load this page just now", "Wait a moment and try again.",
+             "The service could not answer just now. Wait a moment and try again."),
+    "save": ("Sorry, the service could not save this just now", "Nothing was saved. Wait a moment and try again.",
+             "The service could not save this just now. Nothing was saved. Wait a moment and try again."),
+    "unsure": ("Sorry, the service was interrupted while saving this",
+               "It may or may not have been saved. Check before you try again, so that nothing is done twice.",
+               "The service was interrupted while saving this: it may or may not have been saved. "
+               "Check before you try again, so that nothing is done twice."),
+}
+RETRY_AFTER_SECONDS = 5
 
 
 def render_error(status: int, detail: str | None = None, fields: dict | None = None):
@@ -133,5 +154,23 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error):
         db.session.rollback()
+        if is_transient(error):
+            return unavailable(error)
         log.exception("Unhandled error")
         return render_error(500)
+
+    def unavailable(error):
+        log.warning("%s: %s %s answered 503", describe_transient(error), request.method, request.endpoint)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            kind = "load"
+        else:
+            kind = "unsure" if view_commit_sent() else "save"
+        title, advice, api_error = UNAVAILABLE_PAGES[kind]
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.path.startswith("/api/"):
+            return {"error": api_error, "fields": {}}, 503, headers
+        # Drawn without the database, which may still be away: as for someone signed out (no name, no menu).
+        g._login_user = login_manager.anonymous_user()
+        return render_template("shell/error.html", title=title, advice=advice), 503, headers
+
+    retry_transient_errors(app)
