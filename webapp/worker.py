@@ -2,9 +2,9 @@
 configured) and renders queued PDFs, one unit per transaction, until stopped.
 Deadlines come first and every pass is bounded: re-arm and fire due timers; send mail for at most
 `worker_mail_budget_seconds` (each conversation on a thread of its own, while this thread goes on firing timers
-as they fall due); read replies, seal the audit trail, render one PDF; then record the heartbeat and whether mail
-has stalled. What a pass leaves (mail, PDFs) starts the next pass at once. No transaction is open while a mail,
-IMAP or render conversation runs.
+as they fall due); read replies, seal the audit trail, render one PDF (timers still fired as they fall due while
+it renders); then record the heartbeat and whether mail has stalled. What a pass leaves (mail, PDFs) starts the
+next pass at once. No transaction is open while a mail, IMAP or render conversation runs.
 Any number of workers may run side by side on PostgreSQL; a worker killed mid-way loses nothing (what it had
 not committed is done again by the next pass)."""
 from __future__ import annotations
@@ -214,13 +214,15 @@ def fetch_replies(settings: ReplySettings, limit: int = 500, *, stop: threading.
 
 
 def render_documents(limit: int = DOCUMENTS_PER_PASS, *, settings: Settings | None = None,
-                     stop: threading.Event | None = None) -> tuple[int, bool]:
+                     stop: threading.Event | None = None,
+                     meanwhile: Callable[[], None] | None = None) -> tuple[int, bool]:
     """Render up to `limit` queued PDFs (webapp/documents/work.py: each claimed in its own short transaction,
     rendered with none open); returns (rendered, whether more may be waiting). One per pass by default, and
     the next pass starts at once while PDFs are waiting."""
     from webapp.documents.work import render_queued
 
-    return render_queued(settings or current_app.config["APP_SETTINGS"], limit=limit, stop=stop)
+    return render_queued(settings or current_app.config["APP_SETTINGS"], limit=limit, stop=stop,
+                         meanwhile=meanwhile)
 
 
 def seal_audit_trail() -> int:
@@ -310,7 +312,8 @@ def _run_pass(mail: MailSettings, send, replies: ReplySettings | None, settings:
     if _stopping(stop):
         return result
     seal_audit_trail()
-    result.documents_rendered, result.documents_waiting = render_documents(settings=settings, stop=stop)
+    result.documents_rendered, result.documents_waiting = render_documents(
+        settings=settings, stop=stop, meanwhile=deadlines.fire_if_due_quietly)
     if _stopping(stop):
         return result
     deadlines.fire_if_due()

@@ -184,3 +184,49 @@ def test_an_error_before_the_render_fails_the_document_with_its_type_only(partne
     assert failed.last_error == "an error in the service (AttributeError); the worker's log has the details"
     alert, = alerts(session, broken.id)
     assert alert.message.endswith(failed.last_error) and case.reference in alert.message
+
+
+def test_the_worker_keeps_firing_timers_while_a_long_render_runs(app, partnership_committed, settings, clock,
+                                                                 smtp_server):
+    """A reminder falling due once the render has begun fires during the render, not after it."""
+    from pathlib import Path
+
+    from webapp.auth.models import User
+    from webapp.config import MailSettings
+    from webapp.extensions import db
+    from webapp.worker import run_pass
+    from webapp.workflow import runtime
+    from webapp.workflow.models import WorkflowTimer
+    from webapp.workflow.versions import deploy_directory
+
+    session = partnership_committed
+    deploy_directory(Path(__file__).resolve().parents[1] / "workflows" / "diagrams")
+    worker = session.scalar(select(User).where(User.username == "sw1"))
+    reminder = runtime.start_instance("deadline", "cases", 1, {"referral_on": "2026-03-02"}, actor=worker)
+    _, _, document_id = issued_minutes(session, longest_minutes())
+    engine, seen = db.engine, {}
+
+    def reminder_state() -> tuple[str, str]:
+        with engine.connect() as connection:
+            timer = connection.scalar(select(WorkflowTimer.state).where(WorkflowTimer.instance_id == reminder,
+                                                                        WorkflowTimer.bpmn_id == "reminder"))
+            status = connection.scalar(select(Document.status).where(Document.id == document_id))
+        return timer, status
+
+    def watch():  # from beside the worker, as another process would see it
+        deadline = time.monotonic() + 30
+        while reminder_state()[1] != "rendering" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        clock.shift(timedelta(hours=4, seconds=1))  # the reminder falls due while the PDF renders
+        state = reminder_state()
+        while state == ("waiting", "rendering"):  # the render outlasts its 6 s bound: this ends either way
+            time.sleep(0.05)
+            state = reminder_state()
+        seen["when the reminder fired"] = state
+
+    slow = replace(settings, worker_interval_seconds=0.2, render_timeout_seconds=6, worker_mail_budget_seconds=1)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    run_pass(replace(MailSettings(), host=smtp_server.host, port=smtp_server.port), settings=slow)
+    watcher.join()
+    assert seen["when the reminder fired"] == ("fired", "rendering")

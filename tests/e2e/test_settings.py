@@ -22,6 +22,6 @@ def test_administrator_changes_a_setting_and_adds_a_bank_holiday(ui, committed_d
     ui.click("Add bank holiday")
     expect(page.get_by_text("Monday 9 March 2026: Coronation")).to_be_visible()
     ui.click("Mail", role="link")
-    expect(page.get_by_text("No mail has failed.")).to_be_visible()
+    expect(page.get_by_text("The worker has not given up on any message.")).to_be_visible()
     committed_db.commit()
     assert setting_value("cin_review_interval") == 4 and len(extra_holidays()) == 1

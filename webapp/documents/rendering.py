@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from typing import Callable
 
 from flask import current_app
 from weasyprint import HTML
@@ -81,17 +82,19 @@ _CHILD_GRACE_SECONDS = 5  # the child's own alarm: an orphaned render (its worke
 _INTERRUPTING_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 
 
-def render_bounded(html: str, *, timeout_seconds: float, memory_mb: int,
-                   stop: threading.Event | None = None) -> bytes:
+def render_bounded(html: str, *, timeout_seconds: float, memory_mb: int, stop: threading.Event | None = None,
+                   meanwhile: Callable[[], None] | None = None) -> bytes:
     """`render_pdf` in a child process that is killed past `timeout_seconds` (wall clock) and refused address
-    space beyond `memory_mb`; raises RenderFailed with the reason, or RenderInterrupted when `stop` is set."""
+    space beyond `memory_mb`; raises RenderFailed with the reason, or RenderInterrupted when `stop` is set.
+    `meanwhile` is called as the parent waits (the worker keeps firing due timers through a long render)."""
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(target=_render_in_child, args=(html, sender, timeout_seconds, memory_mb),
                              name="render", daemon=True)
     try:
         child.start()
         sender.close()  # the parent keeps only its reading end: EOF when the child is gone
-        return _await_child(child, receiver, time.monotonic() + timeout_seconds, timeout_seconds, memory_mb, stop)
+        return _await_child(child, receiver, time.monotonic() + timeout_seconds, timeout_seconds, memory_mb, stop,
+                            meanwhile)
     finally:
         if child.is_alive():
             child.kill()
@@ -103,10 +106,12 @@ def render_bounded(html: str, *, timeout_seconds: float, memory_mb: int,
 
 
 def _await_child(child, receiver, deadline: float, timeout_seconds: float, memory_mb: int,
-                 stop: threading.Event | None) -> bytes:
+                 stop: threading.Event | None, meanwhile: Callable[[], None] | None) -> bytes:
     while True:
         if stop is not None and stop.is_set():
             raise RenderInterrupted("the worker is stopping")
+        if meanwhile is not None:
+            meanwhile()
         if receiver.poll(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic()))):
             try:
                 outcome, payload = receiver.recv()

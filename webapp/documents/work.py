@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Callable
 
 from webapp.columns import utc_now
 from webapp.config import Settings
@@ -14,9 +15,11 @@ from webapp.extensions import db
 log = logging.getLogger(__name__)
 
 
-def render_queued(settings: Settings, *, limit: int = 1, stop: threading.Event | None = None) -> tuple[int, bool]:
+def render_queued(settings: Settings, *, limit: int = 1, stop: threading.Event | None = None,
+                  meanwhile: Callable[[], None] | None = None) -> tuple[int, bool]:
     """Render up to `limit` queued PDFs; returns (rendered, whether more may be waiting). When `stop` is set
-    (SIGTERM) during a render, the render is killed and its document given back uncounted, and this returns."""
+    (SIGTERM) during a render, the render is killed and its document given back uncounted, and this returns.
+    `meanwhile` is called every so often while a render runs (with no transaction open)."""
     from webapp.documents.models import Document
     from webapp.documents.rendering import RenderFailed, RenderInterrupted, render_bounded
     from webapp.documents.services import (
@@ -39,7 +42,7 @@ def render_queued(settings: Settings, *, limit: int = 1, stop: threading.Event |
             html = document_html(db.session.get(Document, document_id))
             db.session.rollback()  # the render holds no transaction
             pdf = render_bounded(html, timeout_seconds=settings.render_timeout_seconds,
-                                 memory_mb=settings.render_memory_mb, stop=stop)
+                                 memory_mb=settings.render_memory_mb, stop=stop, meanwhile=meanwhile)
         except RenderInterrupted as interruption:
             db.session.rollback()
             log.info("Document %s was given back unrendered: %s", document_id, interruption)
