@@ -45,7 +45,7 @@ def create_app(config_overrides: dict | None = None, settings: Settings | None =
             "SMTP_SECURITY=none with SMTP_ALLOW_UNENCRYPTED: mail leaves this host unencrypted to %s:%s",
             settings.mail.host, settings.mail.port)
     _bind_extensions(app)
-    _wire_expressions()
+    _wire_core()
     _register_blueprints(app)
     return app
 
@@ -131,15 +131,12 @@ def _bind_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
 
-def _wire_expressions() -> None:
-    """Diagram expressions read working days and settings from the partnership's tables, and meeting times."""
-    from webapp.meetings.services import meeting_start
-    from webapp.partnership.definitions import DEFINITIONS
-    from webapp.partnership.services import extra_holidays, setting_value
-    from webapp.workflow.expressions import DomainSources, configure_domain
+def _wire_core() -> None:
+    """The workflow core gets its tables (handlers, diagram contract, role rule, expression sources) here."""
+    from webapp.wiring import wire_expressions, wire_workflow
 
-    configure_domain(DomainSources(extra_holidays=extra_holidays, setting=setting_value,
-                                   setting_names=frozenset(DEFINITIONS), meeting_start=meeting_start))
+    wire_workflow()
+    wire_expressions()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -35,3 +35,17 @@ def role_from_text(text: str | None) -> Role | None:
     """A role named by its value ("team_manager") or its label ("Team manager"), as diagrams name lanes."""
     wanted = " ".join((text or "").replace("_", " ").split()).lower()
     return next((role for role in Role if role.label.lower() == wanted), None)
+
+
+def step_refusal(actor, roles: tuple[str, ...]) -> str | None:
+    """The one role rule for a step: anyone holding one of the roles its diagram names may do it (a step that
+    names none is anyone's). Why not, in the words the step page shows, or None."""
+    wanted = [Role(role) for role in roles]
+    if not wanted or actor.has_role(*wanted):
+        return None
+    return f"This step is for a {' or '.join(role.label.lower() for role in wanted)}."
+
+
+def role_value_from_text(text: str | None) -> str | None:
+    role = role_from_text(text)
+    return role.value if role else None

@@ -17,8 +17,10 @@ from webapp.information_requests.services import withdraw_request
 from webapp.meetings.invitations import Mailing
 from webapp.meetings.services import cancel as cancel_meeting
 from webapp.minutes.services import mark_done
+from webapp.workflow.contract import DiagramNeeds
 
-OPEN_WORK_FORM = "open_work_check"
+NEEDS = DiagramNeeds(__name__)
+OPEN_WORK_FORM = NEEDS.form("section17", "open_work_check", "the list of open work before a case closes")
 ACTION_CHOICES = {"done": "Done", "handed_on": "Handed on: someone else carries it on",
                   "left_open": "Left open"}
 REQUEST_CHOICES = {"withdrawn": "Withdraw it: the agency is told no answer is needed",

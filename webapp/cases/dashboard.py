@@ -18,12 +18,16 @@ from webapp.extensions import db
 from webapp.information_requests.models import InformationRequest
 from webapp.partnership.services import extra_holidays
 from webapp.workflow.calendar import add_working_days, end_of_day
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.models import OpenTask
 
 SOON_WORKING_DAYS = 2
 # The day-20 gate's steps in workflows/multi_agency_meeting.bpmn: first convening, and again after a cancellation.
-GATE_CONVENE = ("convene_by_day_20", "convene_again_by_day_20")
-GATE_RATIONALE = ("meeting_rationale", "meeting_rationale_again")
+NEEDS = DiagramNeeds(__name__)
+GATE_CONVENE = tuple(NEEDS.element("multi_agency_meeting", step, "the day-20 list") for step in
+                     ("convene_by_day_20", "convene_again_by_day_20"))
+GATE_RATIONALE = tuple(NEEDS.element("multi_agency_meeting", step, "the day-20 list") for step in
+                       ("meeting_rationale", "meeting_rationale_again"))
 
 
 @dataclass

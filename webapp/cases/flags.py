@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from webapp.cases.models import StepRecord
 from webapp.extensions import db
+from webapp.workflow.contract import DiagramNeeds
 
 FLAGS = {
     "parental_substance_use": "Parental alcohol or substance use",
@@ -20,7 +21,10 @@ FLAGS = {
 FOLLOW_UPS = {"frequency": "how often", "impact": "impact on the child", "child_says": "the child says"}
 ANSWERS = {"yes": "yes", "no": "answered no", "not_known": "answered not known"}
 # Where the concerns are asked; the assessment's rework step uses the same form, and the latest one counts.
-SOURCES = (("At referral", ("record_referral",)), ("At assessment", ("assessment", "assessment_rework")))
+NEEDS = DiagramNeeds(__name__)
+SOURCES = (("At referral", (NEEDS.element("section17", "record_referral", "concerns flagged at referral"),)),
+           ("At assessment", tuple(NEEDS.element("section17", step, "concerns flagged at assessment")
+                                   for step in ("assessment", "assessment_rework"))))
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,11 @@ from webapp.auth.models import User
 from webapp.cases.models import Case, StepRecord
 from webapp.extensions import db
 from webapp.minutes.models import CaseAction
+from webapp.workflow.contract import DiagramNeeds
 
-PLAN_FORM = "cin_plan"  # the plan's form key in section17.bpmn (the first plan and amended plans alike)
+NEEDS = DiagramNeeds(__name__)
+PLAN_FORM = NEEDS.form("section17", "cin_plan", "the plan (first and amended): its PDF, its tracked actions")
+PLAN_STEP = NEEDS.element("section17", "cin_plan", "the latest plan's outcomes start the review minutes")
 
 
 def latest_plan(case_id: int) -> StepRecord | None:

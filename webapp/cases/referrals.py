@@ -20,11 +20,17 @@ from webapp.columns import LONDON
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
 from webapp.workflow import runtime
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.forms import form_validator, validate_submission
 from webapp.workflow.models import OpenTask
 
 PROCESS = "section17"
-REFERRAL_FORM = "referral"
+NEEDS = DiagramNeeds(__name__)
+REFERRAL_FORM = NEEDS.form(PROCESS, "referral", "the new-referral page asks it")
+REFERRAL_STEP = NEEDS.element(PROCESS, "record_referral", "a new case opens on it, filled from the referral page")
+DECISION_STEP = NEEDS.element(PROCESS, "referral_decision", "the referral summary shows the decision taken")
+DECISION_FORM = NEEDS.form(PROCESS, "referral_decision", "the decision's choices are read from it")
+RECEIVED_ON = NEEDS.data(PROCESS, "referral_received_on", "the day-1 of every referral deadline")
 DRAFT_KEY = "new-referral"
 
 
@@ -212,10 +218,10 @@ def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, 
     record_event("case.created", actor=actor, subject=case, origin=origin,
                  detail={"household_id": household.id, "linked_to_known_household": household_id is not None})
     case.workflow_instance_id = runtime.start_instance(
-        PROCESS, "cases", case.id, {"referral_received_on": now.astimezone(LONDON).date().isoformat()},
+        PROCESS, "cases", case.id, {RECEIVED_ON: now.astimezone(LONDON).date().isoformat()},
         actor=actor, now=now)
     first = db.session.scalar(select(OpenTask).where(OpenTask.instance_id == case.workflow_instance_id,
-                                                     OpenTask.bpmn_id == "record_referral"))
+                                                     OpenTask.bpmn_id == REFERRAL_STEP))
     record_step(actor, case, first, answers, origin=origin, now=now)
     return case
 
@@ -269,10 +275,10 @@ def referrals_made(actor, *, origin: Origin) -> list[ReferralMade]:
     made = []
     for case in db.session.scalars(select(Case).where(Case.referred_by_id == actor.id).order_by(Case.opened_at.desc())):
         decision = db.session.scalar(select(StepRecord).where(StepRecord.case_id == case.id,
-                                                            StepRecord.bpmn_id == "referral_decision").limit(1))
+                                                            StepRecord.bpmn_id == DECISION_STEP).limit(1))
         outcome = None
         if decision is not None:
-            options = runtime.step_form(case.workflow_instance_id, "referral_decision")["properties"]["decision"]["oneOf"]
+            options = runtime.step_form(case.workflow_instance_id, DECISION_FORM)["properties"]["decision"]["oneOf"]
             outcome = {o["const"]: o["title"] for o in options}.get(decision.answers.get("decision"))
         status = "Closed" if case.closed_at else ("Waiting for the team's decision" if decision is None else "Decided")
         made.append(ReferralMade(case, status, outcome))

@@ -11,17 +11,18 @@ from webapp.cases.access import get_visible_case, require_step
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.handlers import debrief_attendance
 from webapp.cases.models import Case, StepCorrection, StepDraft, StepRecord
-from webapp.cases.plan_actions import track_plan_actions
+from webapp.cases.plan_actions import PLAN_FORM, track_plan_actions
 from webapp.documents.services import queue_document
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.safer_sleep import services as safer_sleep
 from webapp.workflow import runtime
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.models import OpenTask
 
 
-PLAN_FORM = "cin_plan"
-DEBRIEF_FORM = "debrief"
+NEEDS = DiagramNeeds(__name__)
+DEBRIEF_FORM = NEEDS.form("section17", "debrief", "the debrief step's own page")
 # Steps done on a page of their own (their content lives in the meetings and minutes domains).
 STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance",
               "meeting_minutes": "minutes.write_step", "minutes_approval": "minutes.approve_step",

@@ -27,9 +27,13 @@ from webapp.extensions import db
 from webapp.information_requests.services import requests_for_agency
 from webapp.meetings.access import meetings_invited_to
 from webapp.workflow import runtime
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.models import OpenTask
 
 PROCESS = "professional_resolution"
+NEEDS = DiagramNeeds(__name__)
+RESOLVED = NEEDS.message(PROCESS, "escalation_resolved", "an outcome statement reaches the stage waiting")
+NOT_RESOLVED = NEEDS.message(PROCESS, "escalation_not_resolved", "the raiser moves the escalation on")
 NOT_FOUND = "There is no such escalation, or it is not one you are part of."
 
 
@@ -208,11 +212,11 @@ def resolve(actor, escalation_id: int, statement: str, *, origin: Origin, now: d
     if not statement.strip():
         raise InvalidInput("The escalation was not resolved", {"statement": "Write the agreed outcome statement"})
     if stage.number == FINAL_STAGE:
-        runtime.send_message(escalation.workflow_instance_id, "escalation_resolved", {"escalation_id": escalation.id},
+        runtime.send_message(escalation.workflow_instance_id, RESOLVED, {"escalation_id": escalation.id},
                              actor=actor, now=now)
         return _agreed(actor, escalation, stage, statement.strip()[:10000], origin=origin, now=now)
     stage.proposed_statement, stage.proposed_by_id, stage.proposed_at = statement.strip()[:10000], actor.id, now
-    runtime.send_message(escalation.workflow_instance_id, "escalation_resolved", {"escalation_id": escalation.id},
+    runtime.send_message(escalation.workflow_instance_id, RESOLVED, {"escalation_id": escalation.id},
                          actor=actor, now=now)
     record_event("escalation.outcome_proposed", actor=actor, subject=escalation.case, origin=origin,
                  detail={"escalation_id": escalation.id, "stage": stage.number})
@@ -310,6 +314,6 @@ def not_resolved(actor, escalation_id: int, reason: str, *, origin: Origin, now:
     stage.closed_at, stage.outcome = now, "escalated"
     record_event("escalation.not_resolved", actor=actor, subject=escalation.case, origin=origin,
                  detail={"escalation_id": escalation.id, "stage": stage.number})
-    runtime.send_message(escalation.workflow_instance_id, "escalation_not_resolved",
+    runtime.send_message(escalation.workflow_instance_id, NOT_RESOLVED,
                          {"escalation_id": escalation.id}, actor=actor, now=now)
     return escalation

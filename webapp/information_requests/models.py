@@ -8,11 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.columns import UTCDateTime, utc_now
 from webapp.extensions import db
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.dues import Due, timer_due
 
 INFORMATION, SAFER_SLEEP = "information", "safer_sleep"  # what is asked: what the agency knows, or an assessment
 # The diagram's timers: the answer's due date (the chaser fires then), and when the team manager is told.
-ANSWER_TIMER, ESCALATION_TIMER = "answer_due", "escalation_due"
+NEEDS = DiagramNeeds(__name__)
+ANSWER_TIMER = NEEDS.element("information_request", "answer_due", "the request's due date")
+ESCALATION_TIMER = NEEDS.element("information_request", "escalation_due", "when a chased request is escalated")
 
 
 class InformationRequest(db.Model):

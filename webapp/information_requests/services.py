@@ -21,11 +21,15 @@ from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
 from webapp.safer_sleep import services as safer_sleep
 from webapp.workflow import runtime
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.dues import Due, timer_dues
 from webapp.workflow.models import OpenTask
 
 PROCESS = "information_request"
-WITHDRAWN_MESSAGE = "request_withdrawn"  # the diagram's interrupting event on its answer step
+NEEDS = DiagramNeeds(__name__)
+WITHDRAWN_MESSAGE = NEEDS.message(PROCESS, "request_withdrawn", "withdrawing a request at closure ends its step")
+ANSWER_STEP = NEEDS.element(PROCESS, "answer_request", "the agency answers on it")
+ANSWER_FORM = NEEDS.form(PROCESS, "information_request_answer", "the agency's answer page")
 NOT_FOUND = "There is no such request for your agency."
 SAFER_SLEEP_QUESTION = "Please visit the family and record a safer-sleep assessment for the baby."
 
@@ -97,11 +101,11 @@ def open_request(actor, request_id: int, *, origin: Origin) -> tuple[Information
     if request is None:
         raise NotFound(NOT_FOUND)
     task = db.session.scalar(select(OpenTask).where(OpenTask.instance_id == request.workflow_instance_id,
-                                                    OpenTask.bpmn_id == "answer_request"))
+                                                    OpenTask.bpmn_id == ANSWER_STEP))
     record_event("information_request.viewed", actor=actor, subject=request, origin=origin)
     if request.kind == SAFER_SLEEP:
         return request, task, safer_sleep.SCHEMA
-    return request, task, runtime.step_form(request.workflow_instance_id, "information_request_answer")
+    return request, task, runtime.step_form(request.workflow_instance_id, ANSWER_FORM)
 
 
 def answer_request(actor, request_id: int, answers: dict, *, origin: Origin, now: datetime) -> InformationRequest:

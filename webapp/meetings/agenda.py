@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from webapp.cases.flags import concern_flags
 from webapp.cases.models import StepRecord
+from webapp.cases.plan_actions import PLAN_STEP
 from webapp.extensions import db
 from webapp.meetings.models import Meeting
 
@@ -39,7 +40,7 @@ def agenda_for(meeting: Meeting) -> Agenda:
     from webapp.minutes.services import open_actions
 
     agenda = Agenda(earlier_actions=open_actions(meeting.case_id))
-    if "cin_plan" in records:
-        agenda.open_actions = records["cin_plan"].current_answers.get("actions", [])
+    if PLAN_STEP in records:
+        agenda.open_actions = records[PLAN_STEP].current_answers.get("actions", [])
     agenda.concerns = [str(flag) for flag in concern_flags(meeting.case_id)]
     return agenda

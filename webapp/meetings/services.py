@@ -25,9 +25,15 @@ from webapp.meetings.invitations import Mailing, queue_invitation, send_invitati
 from webapp.meetings.links import AnswerLinks
 from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS, Invitee, Meeting, MeetingKind
 from webapp.workflow import runtime
+from webapp.workflow.contract import DiagramNeeds
 
 ANSWERS = ("accepted", "tentative", "declined")
-CONVENE_FORM, ATTENDANCE_FORM = "meeting_proposal", "meeting_attendance"
+NEEDS = DiagramNeeds(__name__)
+MEETING_PROCESS = NEEDS.process("section17", "multi_agency_meeting", "every meeting of a case is held in it")
+CONVENE_FORM = NEEDS.form(MEETING_PROCESS, "meeting_proposal", "the convene page books the meeting")
+ATTENDANCE_FORM = NEEDS.form(MEETING_PROCESS, "meeting_attendance", "the attendance page")
+CANCELLED = NEEDS.message(MEETING_PROCESS, "meeting_cancelled", "cancelling opens the convene step again")
+RESCHEDULED = NEEDS.message(MEETING_PROCESS, "meeting_rescheduled", "moving a meeting moves its timers")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -228,7 +234,7 @@ def reschedule(actor, meeting_id: int, *, starts_at, ends_at, location: str, mai
     send_invitations(meeting, mailing, now)
     record_event("meeting.rescheduled", actor=actor, subject=meeting.case, origin=origin,
                  detail={"meeting_id": meeting.id, "sequence": meeting.sequence})
-    _tell_workflow(actor, meeting, "meeting_rescheduled", now)  # the reminder and the meeting time move too
+    _tell_workflow(actor, meeting, RESCHEDULED, now)  # the reminder and the meeting time move too
     return meeting
 
 
@@ -255,7 +261,7 @@ def cancel(actor, meeting_id: int, *, mailing: Mailing, origin: Origin, now: dat
         queue_invitation(meeting, invitee, "CANCEL", links=mailing.links, organizer=mailing.organizer, now=now)
     record_event("meeting.cancelled", actor=actor, subject=meeting.case, origin=origin,
                  detail={"meeting_id": meeting.id})
-    _tell_workflow(actor, meeting, "meeting_cancelled", now)  # the convene step opens again
+    _tell_workflow(actor, meeting, CANCELLED, now)  # the convene step opens again
     return meeting
 
 

@@ -18,6 +18,7 @@ from webapp.columns import long_date
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
 from webapp.cases.models import Case, HouseholdMember, StepRecord
+from webapp.cases.plan_actions import PLAN_STEP
 from webapp.cases.steps import Step, record_step
 from webapp.documents.models import Document
 from webapp.documents.services import queue_document
@@ -30,12 +31,15 @@ from webapp.minutes.distribution import LinkRefused, MinutesLinks, distribute
 from webapp.minutes.models import CaseAction, MinutesVersion
 from webapp.minutes.reviews import ReviewCadence, check_next_review, held_on
 from webapp.workflow import runtime
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.dues import Due, timer_due
 from webapp.workflow.forms import form_validator, validate_submission
 
 CONTENT_SCHEMA = json.loads(Path(__file__).with_name("content_schema.json").read_text())
 CONTENT_VALIDATOR = form_validator(CONTENT_SCHEMA)
-WRITE_FORM, APPROVE_FORM = "meeting_minutes", "minutes_approval"
+NEEDS = DiagramNeeds(__name__)
+WRITE_FORM = NEEDS.form("multi_agency_meeting", "meeting_minutes", "the minutes editor")
+APPROVE_FORM = NEEDS.form("multi_agency_meeting", "minutes_approval", "the approval page")
 
 
 def versions_of(meeting_id: int) -> list[MinutesVersion]:
@@ -55,7 +59,7 @@ def issued_version(meeting_id: int) -> MinutesVersion | None:
 def starting_content(meeting: Meeting) -> dict:
     """A first draft from the agenda: one progress row per outcome of the case's latest plan."""
     plan = db.session.scalar(select(StepRecord).where(StepRecord.case_id == meeting.case_id,
-                                                      StepRecord.bpmn_id == "cin_plan")
+                                                      StepRecord.bpmn_id == PLAN_STEP)
                              .order_by(StepRecord.completed_at.desc()).limit(1))
     outcomes = [row.get("outcome", "") for row in (plan.current_answers.get("outcomes", []) if plan else [])]
     return {"progress": [{"outcome": outcome, "progress": ""} for outcome in outcomes if outcome]}
@@ -361,7 +365,7 @@ def document_for_link(token: str, links: MinutesLinks, *, origin: Origin) -> Doc
     return document
 
 
-CIRCULATION_TIMER = "minutes_late"  # the meeting diagram's deadline for issuing the minutes
+CIRCULATION_TIMER = NEEDS.element("multi_agency_meeting", "minutes_late", "the minutes' circulation due date")
 
 
 def circulation_due(meeting: Meeting) -> Due | None:

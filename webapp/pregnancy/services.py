@@ -21,13 +21,18 @@ from webapp.pregnancy.matching import candidate_households
 from webapp.pregnancy.models import HouseholdMatch, PregnancyNotification
 from webapp.pregnancy.notices import tell_health_visiting
 from webapp.workflow import runtime
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.dues import timer_dues
 from webapp.workflow.forms import form_validator, validate_submission
 from webapp.workflow.models import OpenTask
 
-ACKNOWLEDGEMENT_TIMER = "acknowledgement_due"  # the diagram's deadline (the chaser fires then)
 PROCESS = "pregnancy_notification"
-ACKNOWLEDGEMENT_FORM = "pregnancy_acknowledgement"
+NEEDS = DiagramNeeds(__name__)
+ACKNOWLEDGEMENT_TIMER = NEEDS.element(PROCESS, "acknowledgement_due", "the acknowledgement's due date")
+ACKNOWLEDGEMENT_STEP = NEEDS.element(PROCESS, "acknowledge_notification", "health visiting acknowledges on it")
+ACKNOWLEDGEMENT_FORM = NEEDS.form(PROCESS, "pregnancy_acknowledgement", "the acknowledgement page")
+NOTIFIED_ON = NEEDS.data(PROCESS, "notified_on", "a notification starts its process with it")
+DELIVERY_ON = NEEDS.data(PROCESS, "expected_delivery_on", "a notification starts its process with it")
 NOTIFICATION_FORM = json.loads((Path(__file__).parent / "notification_schema.json").read_text())
 NOTIFICATION_VALIDATOR = form_validator(NOTIFICATION_FORM)
 NOT_FOUND = "There is no such pregnancy notification for your agency."
@@ -85,8 +90,8 @@ def notify_pregnancy(actor, answers: dict, *, origin: Origin, now: datetime) -> 
         notification.household_match = HouseholdMatch.PENDING.value
     notification.workflow_instance_id = runtime.start_instance(
         PROCESS, "pregnancy_notifications", notification.id,
-        {"notified_on": now.astimezone(LONDON).date().isoformat(),
-         "expected_delivery_on": notification.expected_delivery_on.isoformat()}, actor=actor, now=now)
+        {NOTIFIED_ON: now.astimezone(LONDON).date().isoformat(),
+         DELIVERY_ON: notification.expected_delivery_on.isoformat()}, actor=actor, now=now)
     due = acknowledgement_due(notification)
     tell_health_visiting(notification, "Pregnancy notification",
                          "Midwifery has notified a pregnancy to your team."
@@ -98,7 +103,7 @@ def notify_pregnancy(actor, answers: dict, *, origin: Origin, now: datetime) -> 
 
 def acknowledgement_task(notification: PregnancyNotification) -> OpenTask | None:
     return db.session.scalar(select(OpenTask).where(OpenTask.instance_id == notification.workflow_instance_id,
-                                                    OpenTask.bpmn_id == "acknowledge_notification"))
+                                                    OpenTask.bpmn_id == ACKNOWLEDGEMENT_STEP))
 
 
 def acknowledgement_dues(notifications: list[PregnancyNotification]) -> dict[int, date]:

@@ -21,13 +21,13 @@ from webapp.auth.roles import Role
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.processes.models import ProcessDraft
-from webapp.service_handlers import SERVICE_HANDLERS
 from webapp.workflow import migration
 from webapp.workflow.bundles import Library
 from webapp.workflow.migration import MigrationCheck
 from webapp.workflow.models import WorkflowInstance, WorkflowVersion
 from webapp.workflow.validation import Problem, validate_bundle
 from webapp.workflow.versions import current_version, deploy_bundle, list_versions
+from webapp.workflow.wiring import wired
 from webapp.workflow.xml import MAX_DIAGRAM_BYTES, NSMAP, UnsafeXml, parse_diagram
 
 MAX_FORM_BYTES = 256 * 1024
@@ -119,7 +119,7 @@ def save_draft(actor, process_id: str, diagrams: dict[str, str], forms: dict[str
 
 def handler_choices() -> list[dict]:
     """The registered service-task handlers, for the editor's Handler list."""
-    return [{"name": name, "description": handler.description} for name, handler in sorted(SERVICE_HANDLERS.items())]
+    return [{"name": name, "description": handler.description} for name, handler in sorted(wired().handlers.items())]
 
 
 def preview_fields(schema_text: str) -> list:
@@ -149,7 +149,7 @@ def problems_of(draft: ProcessDraft) -> list[Problem]:
     if draft.process_id not in library.process_files:
         return [Problem(next(iter(draft.diagrams), "diagram"), None, None, None,
                         f"no executable process with the id {draft.process_id!r}: keep the process id")]
-    problems, _ = validate_bundle(library.bundle(draft.process_id), library, SERVICE_HANDLERS)
+    problems, _ = validate_bundle(library.bundle(draft.process_id), library)
     return problems
 
 

@@ -40,8 +40,8 @@ def _posted_files() -> tuple[dict[str, str], dict[str, str]]:
 def edit(process_id: str):
     draft, version = services.editing(current_user, process_id)
     errors, problems = {}, services.problems_of(draft) if draft else []
+    action = request.form.get("action", "save")
     if request.method == "POST":
-        action = request.form.get("action", "save")
         try:
             if action == "deploy":
                 deployed = services.deploy(current_user, process_id, origin=request_origin())
@@ -76,6 +76,7 @@ def edit(process_id: str):
     files = draft or version
     return render_template("processes/edit.html", version=version, draft=draft, diagrams=files.diagrams,
                            forms=files.forms, errors=errors, problems=problems,
+                           errors_title="Nothing was deployed" if action == "deploy" else "Nothing was saved",
                            changes=services.changes(draft, version) if draft else None,
                            running=services.running_on_older_versions(current_user, process_id),
                            root_file=services.root_file(files.diagrams, process_id),

@@ -23,11 +23,14 @@ from webapp.information_requests.models import InformationRequest
 from webapp.partnership.services import extra_holidays
 from webapp.safer_sleep.models import SaferSleepAssessment
 from webapp.safer_sleep.risks import risk_actions, risk_flags
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.forms import form_validator, validate_submission
 
 SCHEMA = json.loads(Path(__file__).with_name("assessment_schema.json").read_text())
 VALIDATOR = form_validator(SCHEMA)
-PLAN_FORM, REVIEW_FORM = "cin_plan", "cin_review"
+NEEDS = DiagramNeeds(__name__)
+PLAN_FORM = NEEDS.form("section17", "cin_plan", "the safer-sleep gate and actions on the plan")
+REVIEW_FORM = NEEDS.form("section17", "cin_review", "the safer-sleep gate on the review")
 # The field a refusal is shown against on each gated step's form.
 GATED_FIELD = {PLAN_FORM: "plan_agreed_on", REVIEW_FORM: "review_decision"}
 ASKED_KINDS = (AgencyKind.HEALTH_VISITING.value, AgencyKind.MIDWIFERY.value)

@@ -1,4 +1,4 @@
-"""`flask workflows ...`: deploy, validate, list, rebuild-derived."""
+"""`flask workflows ...`: deploy, validate, list, contract, rebuild-derived."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,7 +39,6 @@ def deploy_command(directory: Path):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate_command(files: tuple[Path, ...]):
     """Check diagrams (with the forms in a forms/ folder beside them) without deploying; exit 1 on problems."""
-    from webapp.service_handlers import SERVICE_HANDLERS
     from webapp.workflow.bundles import read_library
     from webapp.workflow.validation import validate_bundle
     from webapp.workflow.versions import library_problems
@@ -51,7 +50,7 @@ def validate_command(files: tuple[Path, ...]):
         problems += [problem for problem in library_problems(library) if problem.file in chosen]
         for process_id, file_name in library.process_files.items():
             if file_name in chosen:
-                problems += validate_bundle(library.bundle(process_id), library, SERVICE_HANDLERS)[0]
+                problems += validate_bundle(library.bundle(process_id), library)[0]
     for problem in dict.fromkeys(problems):
         click.echo(str(problem), err=True)
     if problems:
@@ -72,6 +71,17 @@ def list_command():
         click.echo(f"{version.process_id}  version {version.id}  {version.bundle_hash[:12]}  "
                    f"deployed {london_time(version.deployed_at)} by {version.deployed_by_label}  "
                    f"{running} running")
+
+
+@workflows_cli.command("contract")
+def contract_command():
+    """The diagram ids, form keys, messages and data names the code relies on: a deploy without one is refused."""
+    from webapp.workflow.contract import KINDS
+    from webapp.workflow.wiring import wired
+
+    for reliance in sorted(wired().contract, key=lambda r: (r.process_id, r.kind, r.name, r.module)):
+        click.echo(f"{reliance.process_id}  {KINDS[reliance.kind]} {reliance.name!r}  {reliance.module}"
+                   + (f" ({reliance.why})" if reliance.why else ""))
 
 
 @workflows_cli.command("rebuild-derived")

@@ -15,12 +15,10 @@ from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.audit.services import record_event
-from webapp.auth.roles import Role
 from webapp.columns import london_time, utc_now
 from webapp.database import begin_write, database_cause
 from webapp.errors import Conflict, DomainError, PermissionDenied
 from webapp.extensions import db
-from webapp.service_handlers import SERVICE_HANDLERS
 from webapp.workflow.engine import new_workflow
 from webapp.workflow.expressions import script_engine
 from webapp.workflow.forms import validate_submission, workflow_fields
@@ -31,6 +29,7 @@ from webapp.workflow.state import (
     update_due_dates,
 )
 from webapp.workflow.versions import current_version, deployed_version
+from webapp.workflow.wiring import wired
 
 
 _RECORD_COMPLETION = insert(TaskCompletion.__table__)
@@ -46,7 +45,7 @@ def _attach_handlers(loaded: Loaded) -> Loaded:
     """The restricted engine, with service tasks dispatched to the handler table for this instance."""
 
     def call_handler(name: str, step: str, properties: dict, data: dict) -> dict | None:
-        return SERVICE_HANDLERS[name].function(
+        return wired().handlers[name].function(
             ServiceCall(loaded.instance_id, loaded.subject_type, loaded.subject_id, step, data, properties))
 
     loaded.workflow.script_engine = script_engine(call_handler)
@@ -127,9 +126,9 @@ def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: dat
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
         raise explain_missing_task(task_id)
     meta = loaded.task_meta(task)
-    roles = [Role(role) for role in meta.get("roles") or ([meta["role"]] if meta.get("role") else [])]
-    if roles and not actor.has_role(*roles):
-        raise PermissionDenied(f"This step is for a {' or '.join(role.label.lower() for role in roles)}.")
+    refusal = wired().step_refusal(actor, tuple(meta.get("roles") or ([meta["role"]] if meta.get("role") else [])))
+    if refusal:
+        raise PermissionDenied(refusal)
     validator = loaded.version.form_validator(meta.get("form_key"))
     answers = validate_submission(validator, data)
     task.data.update({name: answers[name] for name in workflow_fields(validator.schema) if name in answers})

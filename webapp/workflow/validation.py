@@ -11,12 +11,13 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
-from webapp.auth.roles import role_from_text
 from webapp.workflow.bundles import CAMUNDA_FORM_KEY, Bundle, Library
+from webapp.workflow.contract import broken_reliances
 from webapp.workflow.engine import Parser
 from webapp.workflow import expressions
 from webapp.workflow.expressions import DOMAIN_FUNCTIONS, is_bare_iso
 from webapp.workflow.forms import workflow_fields
+from webapp.workflow.wiring import Wiring, wired
 from webapp.workflow.xml import NSMAP, UnsafeXml, element_label, local_name, parse_diagram
 
 CAMUNDA = f"{{{NSMAP['camunda']}}}"
@@ -107,8 +108,8 @@ def expression_problems(text: str, known_names: set[str]) -> list[str]:
 class BundleValidator:
     """Checks one bundle against the forms, roles and handlers the runtime knows."""
 
-    def __init__(self, bundle: Bundle, library: Library, handlers: dict):
-        self.bundle, self.library, self.handlers = bundle, library, handlers
+    def __init__(self, bundle: Bundle, library: Library, wiring: Wiring):
+        self.bundle, self.library, self.wiring, self.handlers = bundle, library, wiring, wiring.handlers
         self.problems: list[Problem] = []
         self.task_meta: dict[str, dict] = {}
         self.known_names = self._known_names()
@@ -138,6 +139,8 @@ class BundleValidator:
             except SchemaError as error:
                 self.problems.append(Problem(f"forms/{key}.json", None, None, None,
                                              f"not a valid JSON Schema: {error.message}"))
+        self.problems += [Problem(file, None, None, None, reliance.refusal())
+                          for file, reliance in broken_reliances(self.bundle, self.wiring.contract)]
         if not self.problems:
             self._check_with_spiff(roots)
         return self.problems
@@ -228,7 +231,7 @@ class BundleValidator:
         # candidateGroups may list several roles, comma-separated (Camunda's form): anyone holding one may do it.
         role_texts = [g.strip() for g in groups.split(",")] if groups else \
             [lanes[bpmn_id].get("name")] if bpmn_id in lanes else []
-        roles = [role_from_text(text) for text in role_texts]
+        roles = [self.wiring.role_named(text) for text in role_texts]
         role = roles[0] if roles else None
         if not role_texts:
             self.problems.append(_problem(file, el, "the user task is in no lane and names no candidate group, "
@@ -238,8 +241,8 @@ class BundleValidator:
                 self.problems.append(_problem(file, el, f"{text!r} is not a role of this service"))
         # SpiffWorkflow names a task's spec after its process, or its embedded subprocess when inside one.
         process = el.xpath("ancestor::*[self::bpmn:process or self::bpmn:subProcess][1]", namespaces=NSMAP)[0].get("id")
-        self.task_meta[f"{process}:{bpmn_id}"] = {"role": role.value if role else None, "form_key": form_key,
-                                                  "roles": [r.value for r in roles if r is not None]}
+        self.task_meta[f"{process}:{bpmn_id}"] = {"role": role, "form_key": form_key,
+                                                  "roles": [r for r in roles if r is not None]}
 
     def _check_service_task(self, file, el) -> None:
         for attribute in ("class", "expression", "delegateExpression"):
@@ -299,7 +302,8 @@ class BundleValidator:
                                          str(error).split("\n")[0]))
 
 
-def validate_bundle(bundle: Bundle, library: Library, handlers: dict) -> tuple[list[Problem], dict]:
-    """The problems of a bundle (empty when it can be deployed) and the role and form of each user task."""
-    validator = BundleValidator(bundle, library, handlers)
+def validate_bundle(bundle: Bundle, library: Library) -> tuple[list[Problem], dict]:
+    """The problems of a bundle (empty when it can be deployed) and the role and form of each user task, checked
+    against the handlers, roles and diagram contract the app wired in."""
+    validator = BundleValidator(bundle, library, wired())
     return validator.run(), validator.task_meta

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from webapp.audit.services import record_event
 from webapp.errors import InvalidInput, NotFound
 from webapp.extensions import db
-from webapp.service_handlers import SERVICE_HANDLERS
 from webapp.workflow.bundles import Bundle, Library, read_library
 from webapp.workflow.engine import Parser, dump_specs, load_specs
 from webapp.workflow.forms import form_validator
@@ -50,7 +49,7 @@ def library_problems(library: Library) -> list[Problem]:
 
 def check_library(library: Library) -> dict[str, tuple[Bundle, list[Problem], dict]]:
     """Every root process's bundle with its problems and task metadata."""
-    return {process_id: (bundle, *validate_bundle(bundle, library, SERVICE_HANDLERS))
+    return {process_id: (bundle, *validate_bundle(bundle, library))
             for process_id in library.root_processes()
             for bundle in [library.bundle(process_id)]}
 
@@ -58,7 +57,7 @@ def check_library(library: Library) -> dict[str, tuple[Bundle, list[Problem], di
 def deploy_bundle(bundle: Bundle, library: Library, *, actor=None, actor_label: str = "flask workflows deploy",
                   source: str = "files") -> DeployResult:
     """Store a bundle as a new version unless that exact bundle is stored already; refuse one with problems."""
-    problems, task_meta = validate_bundle(bundle, library, SERVICE_HANDLERS)
+    problems, task_meta = validate_bundle(bundle, library)
     if problems:
         raise DeployRefused(problems)
     existing = db.session.scalar(select(WorkflowVersion).where(WorkflowVersion.bundle_hash == bundle.hash))
