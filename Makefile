@@ -18,6 +18,7 @@ run: $(VENV)/.installed assets
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-test assets
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 deps: $(VENV)/.installed-test node_modules/.installed

@@ -7,9 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, or_, select
 
 from webapp.audit.models import AuditEvent
-from webapp.auth.roles import Role
 from webapp.columns import utc_now
-from webapp.errors import PermissionDenied
 from webapp.extensions import db
 
 
@@ -78,14 +76,3 @@ def latest_event_times(action: str, since: datetime, *, limit: int, actor_label=
         query = query.where(or_(reason.is_(None), reason != except_reason))
     query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
     return list(db.session.scalars(query))
-
-
-def list_recent_events(actor, *, page: int = 1, per_page: int = 50) -> tuple[list[AuditEvent], bool]:
-    """Newest audit rows first, for administrators; returns the rows and whether more follow."""
-    if not actor.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied("Only administrators can read the audit trail.")
-    rows = db.session.scalars(
-        select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)
-    ).all()
-    record_event("audit.list_viewed", actor=actor, detail={"page": page})
-    return list(rows[:per_page]), len(rows) > per_page

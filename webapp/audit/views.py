@@ -3,7 +3,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from webapp.audit.refusals import ACTION as REFUSED, refusal_counts
-from webapp.audit.services import list_recent_events
+from webapp.audit.listing import list_recent_events
 from webapp.extensions import db
 
 blueprint = Blueprint("audit", __name__, url_prefix="/admin/audit")

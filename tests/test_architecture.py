@@ -1,0 +1,40 @@
+"""The architecture's rules (pyproject.toml, [tool.importlinter]) hold, and they bite: a copy of the package with
+one forbidden import breaks its contract."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=root, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+
+
+def test_the_contracts_hold():
+    run = lint_imports(ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 broken" in run.stdout
+
+
+@pytest.mark.parametrize("module, forbidden, broken", [
+    ("workflow/runtime.py", "from webapp.cases import models as _cases",
+     "webapp.workflow is not allowed to import webapp.cases"),
+    ("workflow/versions.py", "from webapp.service_handlers import SERVICE_HANDLERS as _handlers",
+     "webapp.workflow is not allowed to import webapp.service_handlers"),
+    ("cases/flags.py", "import SpiffWorkflow as _engine", "SpiffWorkflow is imported only inside webapp.workflow"),
+])
+def test_a_forbidden_import_breaks_its_contract(tmp_path, module, forbidden, broken):
+    shutil.copytree(ROOT / "webapp", tmp_path / "webapp", ignore=shutil.ignore_patterns("static", "assets", "__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    path = tmp_path / "webapp" / module
+    path.write_text(path.read_text() + f"\n{forbidden}\n")
+    run = lint_imports(tmp_path)
+    assert run.returncode != 0
+    assert "1 broken" in run.stdout and broken in " ".join(run.stdout.split()), run.stdout
