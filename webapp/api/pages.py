@@ -3,20 +3,16 @@ page listing every token, revoking any and making service tokens (a new token is
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.api import tokens
 from webapp.columns import utc_now
 from webapp.errors import InvalidInput, NotFound
 from webapp.extensions import db
-from webapp.shell.security import app_settings, request_origin
+from webapp.shell.security import acting_user, app_settings, request_origin
 
 # No URL prefix: the person's page sits under /account, the administrators' under /admin.
 blueprint = Blueprint("api_tokens", __name__)
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _with_states(rows) -> list[tuple]:
@@ -27,7 +23,7 @@ def _with_states(rows) -> list[tuple]:
 @blueprint.route("/account/api-tokens/", methods=["GET", "POST"])
 @login_required
 def index():
-    actor, error, new = _actor(), None, None
+    actor, error, new = acting_user(), None, None
     if request.method == "POST":
         try:
             new = tokens.create_personal_token(actor, request.form.get("name", ""),
@@ -45,7 +41,7 @@ def index():
 @blueprint.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    tokens.revoke(_actor(), token_id, origin=request_origin(), now=utc_now())
+    tokens.revoke(acting_user(), token_id, origin=request_origin(), now=utc_now())
     db.session.commit()
     flash("The token no longer works", "success")
     return redirect(url_for("api_tokens.index"))
@@ -69,7 +65,7 @@ def _make_service_token(actor) -> tuple[tuple | None, dict]:
 @blueprint.route("/admin/api-tokens", methods=["GET", "POST"])
 @login_required
 def admin_tokens():
-    actor, new, errors = _actor(), None, {}
+    actor, new, errors = acting_user(), None, {}
     if request.method == "POST":
         new, errors = _make_service_token(actor)
         if errors:
@@ -88,7 +84,7 @@ def admin_tokens():
 @blueprint.route("/admin/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def admin_revoke(token_id: int):
-    row = tokens.revoke(_actor(), token_id, origin=request_origin(), now=utc_now(), as_administrator=True)
+    row = tokens.revoke(acting_user(), token_id, origin=request_origin(), now=utc_now(), as_administrator=True)
     db.session.commit()
     flash(f"The token ‘{row.name}’ of {row.user.full_name} no longer works", "success")
     return redirect(url_for("api_tokens.admin_tokens"))

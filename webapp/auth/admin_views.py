@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.agencies.services import list_agencies
 from webapp.auth.forms import TeamForm, UserForm
@@ -14,13 +14,9 @@ from webapp.auth.user_admin import (
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.shell.forms import submit
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("auth_admin", __name__, url_prefix="/admin")
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _details(form: UserForm) -> UserDetails:
@@ -35,14 +31,14 @@ def _details(form: UserForm) -> UserDetails:
 
 def _user_form(**kwargs) -> UserForm:
     form = UserForm(**kwargs)
-    form.set_choices(list_teams(_actor()), list_agencies(_actor()))
+    form.set_choices(list_teams(acting_user()), list_agencies(acting_user()))
     return form
 
 
 @blueprint.route("/users")
 @login_required
 def users():
-    return render_template("auth/admin/users.html", users=list_users(_actor()))
+    return render_template("auth/admin/users.html", users=list_users(acting_user()))
 
 
 @blueprint.route("/users/new", methods=["GET", "POST"])
@@ -50,7 +46,7 @@ def users():
 def user_new():
     form = _user_form()
     created = form.validate_on_submit() and submit(
-        form, lambda: create_user(_actor(), form.username.data, _details(form), origin=request_origin()))
+        form, lambda: create_user(acting_user(), form.username.data, _details(form), origin=request_origin()))
     if created:
         user, password = created
         return render_template("auth/admin/temporary_password.html", user=user, password=password,
@@ -61,14 +57,14 @@ def user_new():
 @blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def user_edit(user_id: int):
-    user = get_user(_actor(), user_id)
+    user = get_user(acting_user(), user_id)
     form = _user_form(obj=None if request.method == "POST" else user)
     del form.username  # usernames never change: the audit trail refers to them
     if request.method == "GET":
         form.roles.data = sorted(role.value for role in user.roles)
         form.team_id.data = str(user.team_id or "")
         form.agency_id.data = str(user.agency_id or "")
-    if form.validate_on_submit() and submit(form, lambda: update_user(_actor(), user.id, _details(form),
+    if form.validate_on_submit() and submit(form, lambda: update_user(acting_user(), user.id, _details(form),
                                                                        origin=request_origin())):
         flash(f"Changes to {user.full_name} saved", "success")
         return redirect(url_for("auth_admin.users"))
@@ -79,7 +75,7 @@ def user_edit(user_id: int):
 @login_required
 def user_set_active(user_id: int, change: str):
     try:
-        user = set_user_active(_actor(), user_id, change == "reactivate", origin=request_origin())
+        user = set_user_active(acting_user(), user_id, change == "reactivate", origin=request_origin())
     except InvalidInput as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -92,7 +88,7 @@ def user_set_active(user_id: int, change: str):
 @blueprint.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @login_required
 def user_reset_password(user_id: int):
-    user, password = reset_password(_actor(), user_id, origin=request_origin())
+    user, password = reset_password(acting_user(), user_id, origin=request_origin())
     db.session.commit()
     return render_template("auth/admin/temporary_password.html", user=user, password=password,
                            heading="Password reset")
@@ -102,20 +98,20 @@ def user_reset_password(user_id: int):
 @login_required
 def teams():
     form = TeamForm()
-    team = form.validate_on_submit() and submit(form, lambda: save_team(_actor(), form.name.data,
+    team = form.validate_on_submit() and submit(form, lambda: save_team(acting_user(), form.name.data,
                                                                         origin=request_origin()))
     if team:
         flash(f"Team {team.name} created", "success")
         return redirect(url_for("auth_admin.teams"))
-    return render_template("auth/admin/teams.html", teams=list_teams(_actor()), form=form)
+    return render_template("auth/admin/teams.html", teams=list_teams(acting_user()), form=form)
 
 
 @blueprint.route("/teams/<int:team_id>", methods=["GET", "POST"])
 @login_required
 def team_edit(team_id: int):
-    team = get_team(_actor(), team_id)
+    team = get_team(acting_user(), team_id)
     form = TeamForm(obj=team)
-    if form.validate_on_submit() and submit(form, lambda: save_team(_actor(), form.name.data, team_id=team.id,
+    if form.validate_on_submit() and submit(form, lambda: save_team(acting_user(), form.name.data, team_id=team.id,
                                                                     origin=request_origin())):
         flash("Team renamed", "success")
         return redirect(url_for("auth_admin.teams"))

@@ -14,7 +14,7 @@ from webapp.auth.sessions import SessionLimits, check_session, create_session
 from webapp.columns import utc_now
 from webapp.extensions import db
 from webapp.shell.forms import submit
-from webapp.shell.security import SESSION_KEY, current_session_check, request_origin
+from webapp.shell.security import SESSION_KEY, acting_user, current_session_check, request_origin
 
 blueprint = Blueprint("auth", __name__)
 
@@ -71,7 +71,7 @@ def sign_in():
 @login_required
 def sign_out():
     check = current_session_check()
-    audit_sign_out(current_user._get_current_object(), check.record if check else None, origin=request_origin(),
+    audit_sign_out(acting_user(), check.record if check else None, origin=request_origin(),
                    now=utc_now())
     db.session.commit()
     logout_user()
@@ -84,7 +84,7 @@ def sign_out():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    user = current_user._get_current_object()
+    user = acting_user()
     check = current_session_check()
     if form.validate_on_submit() and submit(form, lambda: change_own_password(
             user, form.current_password.data, form.new_password.data, origin=request_origin(), now=utc_now(),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.cases import closure, referrals, services, steps
 from webapp.cases.flags import concern_flags
@@ -15,14 +15,10 @@ from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.meetings.invitations import configured_mailing
 from webapp.shell.schema_forms import build_fields, error_list, read_form
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("cases", __name__)
 blueprint.add_app_template_global(concern_flags, "concern_flags")
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _form_page(template: str, schema: dict, answers: dict, errors: dict, rows_shown: dict, team_id, case_id=None,
@@ -35,7 +31,7 @@ def _form_page(template: str, schema: dict, answers: dict, errors: dict, rows_sh
 @blueprint.route("/tasks")
 @login_required
 def tasks():
-    return render_template("cases/my_tasks.html", rows=my_tasks(_actor()), now=utc_now())
+    return render_template("cases/my_tasks.html", rows=my_tasks(acting_user()), now=utc_now())
 
 
 @blueprint.route("/dashboard")
@@ -43,7 +39,7 @@ def tasks():
 def dashboard():
     from webapp.cases.dashboard import team_dashboard
 
-    return render_template("cases/dashboard.html", board=team_dashboard(_actor(), utc_now()))
+    return render_template("cases/dashboard.html", board=team_dashboard(acting_user(), utc_now()))
 
 
 @blueprint.route("/cases")
@@ -51,14 +47,14 @@ def dashboard():
 def case_list():
     text, stage = request.args.get("q", ""), request.args.get("stage", "")
     page = max(request.args.get("page", 1, type=int), 1)
-    return render_template("cases/list.html", result=search_cases(_actor(), text, stage, page), q=text,
+    return render_template("cases/list.html", result=search_cases(acting_user(), text, stage, page), q=text,
                            stage=stage, stages=STAGE_LABELS)
 
 
 @blueprint.route("/cases/<int:case_id>")
 @login_required
 def case_page(case_id: int):
-    view = services.view_case(_actor(), case_id, origin=request_origin())
+    view = services.view_case(acting_user(), case_id, origin=request_origin())
     db.session.commit()  # the look is audited
     return render_template("cases/case.html", view=view, case=view.case)
 
@@ -66,7 +62,7 @@ def case_page(case_id: int):
 @blueprint.route("/cases/<int:case_id>/diagram.json")
 @login_required
 def case_diagram(case_id: int):
-    diagram = services.case_diagram(_actor(), case_id, origin=request_origin())
+    diagram = services.case_diagram(acting_user(), case_id, origin=request_origin())
     db.session.commit()  # the look is audited
     return diagram, 200, {"Cache-Control": "no-store"}
 
@@ -75,7 +71,7 @@ def case_diagram(case_id: int):
 @login_required
 def correct_step(case_id: int, record_id: int):
     """A new version of a completed step's answers, with the reason; the history keeps both."""
-    actor = _actor()
+    actor = acting_user()
     case, record, schema = steps.correction_form(actor, case_id, record_id)
     if request.method == "GET":
         return _form_page("cases/correct.html", schema, record.current_answers, {}, {}, case.team_id, case.id, case=case,
@@ -101,7 +97,7 @@ def correct_step(case_id: int, record_id: int):
 @login_required
 def case_audit(case_id: int):
     page = max(request.args.get("page", 1, type=int), 1)
-    case, events, more = services.case_audit(_actor(), case_id, page=page, origin=request_origin())
+    case, events, more = services.case_audit(acting_user(), case_id, page=page, origin=request_origin())
     db.session.commit()  # the look is audited
     return render_template("cases/audit.html", case=case, events=events, page=page, more=more)
 
@@ -111,7 +107,7 @@ def case_audit(case_id: int):
 def subject_access(child_id: int):
     from webapp.cases.subject_access import export_child
 
-    name, archive = export_child(_actor(), child_id, origin=request_origin(), now=utc_now())
+    name, archive = export_child(acting_user(), child_id, origin=request_origin(), now=utc_now())
     db.session.commit()  # the export is audited
     return archive, 200, {"Content-Type": "application/zip", "Cache-Control": "no-store",
                           "Content-Disposition": f'attachment; filename="{name}"'}
@@ -120,7 +116,7 @@ def subject_access(child_id: int):
 @blueprint.route("/referrals/new", methods=["GET", "POST"])
 @login_required
 def new_referral():
-    actor = _actor()
+    actor = acting_user()
     schema = referrals.referral_form(actor)
     if request.method == "GET":
         draft = referrals.referral_draft(actor)
@@ -151,7 +147,7 @@ def new_referral():
 @login_required
 def agency_referral():
     """A partner agency's practitioner refers online; the case goes to the team's referral decision."""
-    actor = _actor()
+    actor = acting_user()
     schema = referrals.agency_referral_form(actor)
     if request.method == "GET":
         return _form_page("cases/agency_referral.html", schema, {"referrer_name": actor.full_name,
@@ -176,7 +172,7 @@ def agency_referral():
 @blueprint.route("/referrals/mine")
 @login_required
 def my_referrals():
-    made = referrals.referrals_made(_actor(), origin=request_origin())
+    made = referrals.referrals_made(acting_user(), origin=request_origin())
     db.session.commit()  # the look is audited
     return render_template("cases/my_referrals.html", made=made)
 
@@ -184,7 +180,7 @@ def my_referrals():
 @blueprint.route("/referrals/new/household", methods=["GET", "POST"])
 @login_required
 def referral_household():
-    actor = _actor()
+    actor = acting_user()
     draft = referrals.referral_draft(actor)
     if draft is None:
         return redirect(url_for("cases.new_referral"))
@@ -213,7 +209,7 @@ def _create_referral(actor, answers: dict, household_id: int | None):
 @blueprint.route("/cases/<int:case_id>/steps/<task_id>", methods=["GET", "POST"])
 @login_required
 def step(case_id: int, task_id: str):
-    actor = _actor()
+    actor = acting_user()
     current = steps.open_step(actor, case_id, task_id, origin=request_origin(), audit=request.method == "GET")
     if current.task.form_key in STEP_PAGES:
         db.session.rollback()
@@ -246,7 +242,7 @@ def step(case_id: int, task_id: str):
 @login_required
 def closing_step(case_id: int, task_id: str):
     """Before a case closes: each open action, request, meeting and escalation, with what happens to it."""
-    actor, now = _actor(), utc_now()
+    actor, now = acting_user(), utc_now()
     current = closure.closing_step(actor, case_id, task_id, origin=request_origin(), now=now,
                                    audit=request.method == "GET")
     errors, form = {}, request.form
@@ -275,7 +271,7 @@ def closing_step(case_id: int, task_id: str):
 @blueprint.route("/cases/<int:case_id>/allocation", methods=["GET", "POST"])
 @login_required
 def reallocate(case_id: int):
-    actor = _actor()
+    actor = acting_user()
     case, choices = services.reallocation_choices(actor, case_id,
                                                   origin=request_origin() if request.method == "GET" else None)
     error = None

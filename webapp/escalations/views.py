@@ -5,27 +5,23 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput
 from webapp.escalations import reports, services
 from webapp.escalations.models import CATEGORIES
 from webapp.extensions import db
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("escalations", __name__, url_prefix="/escalations")
 ACTION_ROWS = 3
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 @blueprint.route("/new", methods=["GET", "POST"])
 @login_required
 def raise_page():
-    actor, form, errors = _actor(), request.form, {}
+    actor, form, errors = acting_user(), request.form, {}
     if request.method == "POST":
         challenge = services.Challenge(form.get("immediate_risk", ""), form.get("about", ""), form.get("category", ""),
                                        form.get("description", ""), form.get("risk_now", ""),
@@ -49,7 +45,7 @@ def raise_page():
 @blueprint.route("/")
 @login_required
 def index():
-    actor = _actor()
+    actor = acting_user()
     mine = services.my_escalations(actor)
     overview = reports.open_escalations(actor, utc_now()) if actor.has_role(*reports.OVERSIGHT_ROLES) else None
     return render_template("escalations/index.html", mine=mine, overview=overview,
@@ -59,7 +55,7 @@ def index():
 @blueprint.route("/<int:escalation_id>")
 @login_required
 def record(escalation_id: int, errors=None, status=200):
-    actor = _actor()
+    actor = acting_user()
     escalation = services.get_escalation(actor, escalation_id, origin=request_origin())
     db.session.commit()  # the look is audited
     stage = escalation.current_stage
@@ -89,7 +85,7 @@ def _act(escalation_id: int, do, done):
 def add_entry(escalation_id: int):
     rows = [{"action": request.form.get(f"actions-{i}-action", ""), "owner": request.form.get(f"actions-{i}-owner", ""),
              "due_on": _date(request.form, f"actions-{i}-due_on")} for i in range(ACTION_ROWS)]
-    return _act(escalation_id, lambda: services.add_entry(_actor(), escalation_id, request.form.get("discussion", ""),
+    return _act(escalation_id, lambda: services.add_entry(acting_user(), escalation_id, request.form.get("discussion", ""),
                                                           rows, origin=request_origin(), now=utc_now()),
                 "Recorded: both sides see it on this page")
 
@@ -97,7 +93,7 @@ def add_entry(escalation_id: int):
 @blueprint.route("/<int:escalation_id>/resolve", methods=["POST"])
 @login_required
 def resolve(escalation_id: int):
-    return _act(escalation_id, lambda: services.resolve(_actor(), escalation_id, request.form.get("statement", ""),
+    return _act(escalation_id, lambda: services.resolve(acting_user(), escalation_id, request.form.get("statement", ""),
                                                         origin=request_origin(), now=utc_now()),
                 lambda escalation: "Resolved: the outcome statement is on the case record and every party has "
                                    "been told" if escalation.status == "resolved" else
@@ -110,12 +106,12 @@ def confirm(escalation_id: int):
     """The raiser's side answers "Confirm the agreed outcome": agreed, or not agreed with a reason."""
     answer = request.form.get("outcome_agreed", "")
     if answer == "yes":
-        return _act(escalation_id, lambda: services.confirm_outcome(_actor(), escalation_id, origin=request_origin(),
+        return _act(escalation_id, lambda: services.confirm_outcome(acting_user(), escalation_id, origin=request_origin(),
                                                                     now=utc_now()),
                     "Agreed: the outcome statement is on the case record and every party has been told")
     if answer == "no":
         return _act(escalation_id, lambda: services.disagree_outcome(
-            _actor(), escalation_id, request.form.get("disagreement", ""), origin=request_origin(), now=utc_now()),
+            acting_user(), escalation_id, request.form.get("disagreement", ""), origin=request_origin(), now=utc_now()),
             "Not agreed: the escalation has moved to the next stage and its holders have been told")
     return record(escalation_id, errors={"outcome_agreed": "Select whether you agree with the outcome statement"},
                   status=400)
@@ -124,7 +120,7 @@ def confirm(escalation_id: int):
 @blueprint.route("/<int:escalation_id>/not-resolved", methods=["POST"])
 @login_required
 def not_resolved(escalation_id: int):
-    return _act(escalation_id, lambda: services.not_resolved(_actor(), escalation_id, request.form.get("reason", ""),
+    return _act(escalation_id, lambda: services.not_resolved(acting_user(), escalation_id, request.form.get("reason", ""),
                                                              origin=request_origin(), now=utc_now()),
                 "Taken to the next stage: its holders have been told")
 
@@ -156,7 +152,7 @@ def _range() -> tuple[date, date]:
 @login_required
 def report():
     start, end = _range()
-    found = reports.partnership_report(_actor(), start, end, origin=request_origin())
+    found = reports.partnership_report(acting_user(), start, end, origin=request_origin())
     db.session.commit()  # the look is audited
     return render_template("escalations/report.html", report=found)
 
@@ -165,7 +161,7 @@ def report():
 @login_required
 def report_csv():
     start, end = _range()
-    found = reports.partnership_report(_actor(), start, end, origin=request_origin())
+    found = reports.partnership_report(acting_user(), start, end, origin=request_origin())
     db.session.commit()
     return reports.report_csv(found), 200, {
         "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 
 from webapp.agencies.models import Agency
@@ -16,13 +16,9 @@ from webapp.information_requests import services
 from webapp.information_requests.models import INFORMATION, SAFER_SLEEP
 from webapp.shell.form_pages import Posted, post_schema_form
 from webapp.shell.schema_forms import build_fields, error_list
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("information_requests", __name__)
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _agencies_and_people():
@@ -43,7 +39,7 @@ def send_request(actor, case_id: int, form, *, kind: str = INFORMATION):
 @blueprint.route("/cases/<int:case_id>/information-requests/new", methods=["GET", "POST"])
 @login_required
 def new_request(case_id: int):
-    actor = _actor()
+    actor = acting_user()
     case = get_visible_case(actor, case_id)
     errors, values = {}, {}
     if request.method == "POST":
@@ -65,14 +61,14 @@ def new_request(case_id: int):
 @blueprint.route("/requests")
 @login_required
 def agency_requests():
-    found = services.requests_for_agency(_actor())
+    found = services.requests_for_agency(acting_user())
     return render_template("information_requests/list.html", requests=found, dues=services.dues(found), now=utc_now())
 
 
 @blueprint.route("/requests/<int:request_id>", methods=["GET", "POST"])
 @login_required
 def answer(request_id: int):
-    actor = _actor()
+    actor = acting_user()
     found, task, schema = services.open_request(actor, request_id, origin=request_origin())
     posted = Posted()
     if request.method == "POST" and task is not None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.columns import utc_now
 from webapp.extensions import csrf, db
 from webapp.meetings import inbox
 from webapp.meetings.invitations import configured_mailing
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("meeting_replies", __name__)
 
@@ -39,7 +39,7 @@ def gateway():
 @blueprint.route("/admin/calendar-replies")
 @login_required
 def unmatched():
-    replies = inbox.unmatched_replies(current_user, origin=request_origin())
+    replies = inbox.unmatched_replies(acting_user(), origin=request_origin())
     db.session.commit()  # the look is audited
     return render_template("meetings/unmatched_replies.html", replies=replies)
 
@@ -50,7 +50,7 @@ def answer_proposal(meeting_id: int, reply_id: int, choice: str):
     if choice not in {"accept", "decline"}:
         abort(404)
     handle = inbox.accept_proposal if choice == "accept" else inbox.decline_proposal
-    handle(current_user, meeting_id, reply_id, mailing=configured_mailing(), origin=request_origin(), now=utc_now())
+    handle(acting_user(), meeting_id, reply_id, mailing=configured_mailing(), origin=request_origin(), now=utc_now())
     db.session.commit()
     flash("Meeting moved to the proposed time: everyone has an updated invitation and answers again"
           if choice == "accept" else "Proposal declined: the person has been told the meeting stays as it is",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput
@@ -15,7 +15,7 @@ from webapp.meetings.inbox import open_proposals
 from webapp.meetings.invitations import configured_mailing
 from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS
 from webapp.shell.schema_forms import parse_submission
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("meetings", __name__)
 DURATIONS = (("60", "1 hour"), ("90", "1 hour 30 minutes"), ("120", "2 hours"))
@@ -43,7 +43,7 @@ def _someone(form) -> services.Someone:
 @blueprint.route("/cases/<int:case_id>/steps/<task_id>/convene", methods=["GET", "POST"])
 @login_required
 def convene(case_id: int, task_id: str):
-    actor = current_user._get_current_object()
+    actor = acting_user()
     step = services.meeting_step(actor, case_id, task_id, services.CONVENE_FORM, origin=request_origin(),
                                  audit=request.method == "GET")
     offered = services.candidates(actor, case_id)
@@ -72,7 +72,7 @@ def convene(case_id: int, task_id: str):
 @blueprint.route("/cases/<int:case_id>/steps/<task_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(case_id: int, task_id: str):
-    actor = current_user._get_current_object()
+    actor = acting_user()
     step = services.meeting_step(actor, case_id, task_id, services.ATTENDANCE_FORM, origin=request_origin(),
                                  audit=request.method == "GET")
     meeting = services.attendance_meeting(step)
@@ -101,14 +101,14 @@ def attendance(case_id: int, task_id: str):
 def meeting_page(meeting_id: int, errors=None, status=200):
     from webapp.meetings.agenda import agenda_for
 
-    meeting = services.get_meeting(current_user, meeting_id, origin=request_origin())
+    meeting = services.get_meeting(acting_user(), meeting_id, origin=request_origin())
     db.session.commit()  # the look is audited
-    may_change = services.may_convene(current_user, meeting.case)
+    may_change = services.may_convene(acting_user(), meeting.case)
     return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
                            form=request.form, agenda=agenda_for(meeting), roles=ROLE_LABELS, now=utc_now(),
                            today=utc_now().astimezone(LONDON).date(),
                            may_change=may_change, proposals=open_proposals(meeting) if may_change else [],
-                           offered=services.candidates(current_user, meeting.case_id) if may_change else []), status
+                           offered=services.candidates(acting_user(), meeting.case_id) if may_change else []), status
 
 
 @blueprint.route("/meetings/<int:meeting_id>/reschedule", methods=["POST"])
@@ -116,7 +116,7 @@ def meeting_page(meeting_id: int, errors=None, status=200):
 def reschedule(meeting_id: int):
     starts_at, ends_at = _when(request.form)
     try:
-        services.reschedule(current_user, meeting_id, starts_at=starts_at, ends_at=ends_at,
+        services.reschedule(acting_user(), meeting_id, starts_at=starts_at, ends_at=ends_at,
                             location=request.form.get("location", ""), mailing=configured_mailing(), origin=request_origin(),
                             now=utc_now())
     except InvalidInput as invalid:
@@ -131,7 +131,7 @@ def reschedule(meeting_id: int):
 @login_required
 def add_invitee(meeting_id: int):
     try:
-        invitee = services.add_invitee(current_user, meeting_id, key=request.form.get("person", ""),
+        invitee = services.add_invitee(acting_user(), meeting_id, key=request.form.get("person", ""),
                                        role=request.form.get("role", ""), someone=_someone(request.form),
                                        mailing=configured_mailing(), origin=request_origin(), now=utc_now())
     except InvalidInput as invalid:
@@ -145,7 +145,7 @@ def add_invitee(meeting_id: int):
 @blueprint.route("/meetings/<int:meeting_id>/invitees/<int:invitee_id>/remove", methods=["POST"])
 @login_required
 def remove_invitee(meeting_id: int, invitee_id: int):
-    invitee = services.remove_invitee(current_user, meeting_id, invitee_id, mailing=configured_mailing(),
+    invitee = services.remove_invitee(acting_user(), meeting_id, invitee_id, mailing=configured_mailing(),
                                       origin=request_origin(), now=utc_now())
     db.session.commit()
     flash(f"{invitee.name} is no longer invited and has been sent a cancellation", "success")
@@ -155,7 +155,7 @@ def remove_invitee(meeting_id: int, invitee_id: int):
 @blueprint.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
 @login_required
 def cancel(meeting_id: int):
-    meeting = services.cancel(current_user, meeting_id, mailing=configured_mailing(), origin=request_origin(), now=utc_now())
+    meeting = services.cancel(acting_user(), meeting_id, mailing=configured_mailing(), origin=request_origin(), now=utc_now())
     db.session.commit()
     flash("Meeting cancelled: every invitee has been sent a cancellation", "success")
     return redirect(url_for("cases.case_page", case_id=meeting.case_id))
@@ -191,7 +191,7 @@ def calendar_feed():
     """The person's private feed address: shown, issued anew (revoking the old) or revoked."""
     from webapp.meetings import feed
 
-    user = current_user._get_current_object()
+    user = acting_user()
     secret = current_app.config["SECRET_KEY"]
     if request.method == "POST":
         if request.form.get("action") == "revoke":

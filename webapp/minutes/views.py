@@ -4,7 +4,7 @@ case's tracked actions."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.cases.access import can_do_step
 from webapp.columns import LONDON, utc_now
@@ -18,14 +18,10 @@ from webapp.minutes import access, services
 from webapp.minutes.distribution import LinkExpired, LinkRefused, configured_links
 from webapp.minutes.reviews import configured_cadence
 from webapp.shell.schema_forms import build_fields, error_list, read_form
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("minutes", __name__)
 blueprint.add_app_template_global(services.where_set, "action_set_where")
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, circulate_by=None):
@@ -63,7 +59,7 @@ def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, 
 @blueprint.route("/cases/<int:case_id>/steps/<task_id>/minutes", methods=["GET", "POST"])
 @login_required
 def write_step(case_id: int, task_id: str):
-    actor = _actor()
+    actor = acting_user()
     _, meeting, version = services.writing_step(actor, case_id, task_id, origin=request_origin(),
                                                 audit=request.method == "GET")
 
@@ -78,7 +74,7 @@ def write_step(case_id: int, task_id: str):
 @blueprint.route("/cases/<int:case_id>/steps/<task_id>/approve-minutes", methods=["GET", "POST"])
 @login_required
 def approve_step(case_id: int, task_id: str):
-    actor = _actor()
+    actor = acting_user()
     _, version = services.approval_step(actor, case_id, task_id, origin=request_origin(),
                                         audit=request.method == "GET")
 
@@ -123,7 +119,7 @@ def _decide(version, approve, send_back, circulate_by=None):
 @blueprint.route("/meetings/<int:meeting_id>/minutes")
 @login_required
 def read(meeting_id: int):
-    actor = _actor()
+    actor = acting_user()
     meeting = access.require_meeting_reader(actor, meeting_id)
     staff = access.reads_as_staff(actor, meeting)
     versions = [v for v in services.versions_of(meeting_id) if staff or v.readable]
@@ -139,7 +135,7 @@ def read(meeting_id: int):
 @login_required
 def start_correction(meeting_id: int):
     try:
-        services.start_correction(_actor(), meeting_id, request.form.get("reason", ""), origin=request_origin(),
+        services.start_correction(acting_user(), meeting_id, request.form.get("reason", ""), origin=request_origin(),
                                   now=utc_now())
     except InvalidInput as invalid:
         db.session.rollback()
@@ -152,7 +148,7 @@ def start_correction(meeting_id: int):
 @blueprint.route("/meetings/<int:meeting_id>/minutes/correction/edit", methods=["GET", "POST"])
 @login_required
 def edit_correction(meeting_id: int):
-    actor = _actor()
+    actor = acting_user()
     version = services.correction(actor, meeting_id, "draft")
 
     def save(content, family, submit):
@@ -166,7 +162,7 @@ def edit_correction(meeting_id: int):
 @blueprint.route("/meetings/<int:meeting_id>/minutes/correction/approve", methods=["GET", "POST"])
 @login_required
 def approve_correction(meeting_id: int):
-    actor = _actor()
+    actor = acting_user()
     version = services.correction(actor, meeting_id, "submitted")
 
     def approve():
@@ -182,7 +178,7 @@ def approve_correction(meeting_id: int):
 @blueprint.route("/documents/<int:document_id>.pdf")
 @login_required
 def document(document_id: int):
-    found = downloadable(_actor(), document_id, origin=request_origin())
+    found = downloadable(acting_user(), document_id, origin=request_origin())
     db.session.commit()  # the download is audited
     return _pdf_response(found)
 
@@ -222,7 +218,7 @@ def pdf_by_link(token: str):
 @login_required
 def action_done(case_id: int, action_id: int):
     """From the case page, or from the owner's home page (an agency practitioner sees no case page)."""
-    action = services.mark_done(_actor(), case_id, action_id, origin=request_origin(), now=utc_now())
+    action = services.mark_done(acting_user(), case_id, action_id, origin=request_origin(), now=utc_now())
     db.session.commit()
     flash(f"Action marked as done: {action.action}", "success")
     if request.form.get("back_to") == "home":
@@ -233,6 +229,6 @@ def action_done(case_id: int, action_id: int):
 @blueprint.route("/my-meetings")
 @login_required
 def my_meetings():
-    meetings = services.meetings_invited_to(_actor(), origin=request_origin())
+    meetings = services.meetings_invited_to(acting_user(), origin=request_origin())
     db.session.commit()  # the look is audited
     return render_template("minutes/my_meetings.html", meetings=meetings, now=utc_now())

@@ -4,13 +4,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.columns import utc_now
 from webapp.extensions import db
 from webapp.monitoring.services import banner_alerts, dismiss_alert
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("monitoring", __name__, url_prefix="/admin/alerts")
 
@@ -23,7 +23,7 @@ def inject_alerts():
 
 def alerts_for_banner() -> list:
     try:
-        return banner_alerts(current_user)
+        return banner_alerts(acting_user())
     except SQLAlchemyError:  # an error page must render even when the database is what failed
         return []
 
@@ -31,7 +31,7 @@ def alerts_for_banner() -> list:
 @blueprint.route("/<int:alert_id>/dismiss", methods=["POST"])
 @login_required
 def dismiss(alert_id: int):
-    if dismiss_alert(current_user, alert_id, origin=request_origin(), now=utc_now()):
+    if dismiss_alert(acting_user(), alert_id, origin=request_origin(), now=utc_now()):
         flash("Alert dismissed. It is raised again if the problem goes on.", "success")
     else:
         flash("That alert had already cleared.", "success")

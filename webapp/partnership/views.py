@@ -2,13 +2,13 @@
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.partnership import services
 from webapp.shell.schema_forms import parse_submission
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("partnership", __name__, url_prefix="/admin/settings")
 HOLIDAY_FORM = {"properties": {"on": {"type": "string", "format": "date", "title": "Date"},
@@ -16,8 +16,8 @@ HOLIDAY_FORM = {"properties": {"on": {"type": "string", "format": "date", "title
 
 
 def _page(errors=None, holiday_errors=None, values=None, holiday=None, status=200):
-    return render_template("partnership/settings.html", settings=services.all_settings(current_user),
-                           holidays=services.list_extra_holidays(current_user), errors=errors or {},
+    return render_template("partnership/settings.html", settings=services.all_settings(acting_user()),
+                           holidays=services.list_extra_holidays(acting_user()), errors=errors or {},
                            holiday_errors=holiday_errors or {}, values=values or {}, holiday=holiday or {}), status
 
 
@@ -28,7 +28,7 @@ def settings():
         return _page()
     values = {key: value for key, value in request.form.items() if key != "csrf_token"}
     try:
-        changed = services.change_settings(current_user, values, origin=request_origin())
+        changed = services.change_settings(acting_user(), values, origin=request_origin())
     except InvalidInput as invalid:
         db.session.rollback()
         return _page(errors=invalid.field_errors, values=values, status=400)
@@ -42,7 +42,7 @@ def settings():
 def add_holiday():
     answers, _ = parse_submission(HOLIDAY_FORM, request.form)  # a date that does not exist is left out
     try:
-        holiday = services.add_extra_holiday(current_user, date.fromisoformat(answers["on"]) if "on" in answers
+        holiday = services.add_extra_holiday(acting_user(), date.fromisoformat(answers["on"]) if "on" in answers
                                              else None, answers.get("name", ""), origin=request_origin())
     except InvalidInput as invalid:
         db.session.rollback()
@@ -59,7 +59,7 @@ def remove_holiday(on: str):
         day = date.fromisoformat(on)
     except ValueError:
         return redirect(url_for("partnership.settings"))
-    services.remove_extra_holiday(current_user, day, origin=request_origin())
+    services.remove_extra_holiday(acting_user(), day, origin=request_origin())
     db.session.commit()
     flash("Bank holiday removed", "success")
     return redirect(url_for("partnership.settings"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.cases.choices import choice_provider
 from webapp.columns import utc_now
@@ -11,20 +11,16 @@ from webapp.extensions import db
 from webapp.pregnancy import matching, services
 from webapp.shell.form_pages import Posted, post_schema_form
 from webapp.shell.schema_forms import build_fields, describe_answers, error_list
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("pregnancy", __name__)
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 @blueprint.route("/pregnancy-notifications")
 @login_required
 def agency_list():
     text = request.args.get("q", "")
-    notifications = services.notifications_for_agency(_actor(), text)
+    notifications = services.notifications_for_agency(acting_user(), text)
     return render_template("pregnancy/list.html", notifications=notifications, q=text,
                            dues=services.acknowledgement_dues(notifications))
 
@@ -32,7 +28,7 @@ def agency_list():
 @blueprint.route("/pregnancy-notifications/new", methods=["GET", "POST"])
 @login_required
 def notify():
-    actor = _actor()
+    actor = acting_user()
     services.require_midwife(actor)
     posted = Posted()
     if request.method == "POST":
@@ -51,7 +47,7 @@ def notify():
 @blueprint.route("/pregnancy-notifications/<int:notification_id>", methods=["GET", "POST"])
 @login_required
 def notification_page(notification_id: int):
-    actor = _actor()
+    actor = acting_user()
     notification, task = services.open_notification(actor, notification_id, origin=request_origin())
     schema, posted = services.acknowledgement_form(notification), Posted()
     if request.method == "POST" and task is not None:
@@ -74,7 +70,7 @@ def notification_page(notification_id: int):
 @blueprint.route("/pregnancy-notifications/known-families")
 @login_required
 def known_families():
-    matches = matching.matches_for_social_care(_actor(), origin=request_origin())
+    matches = matching.matches_for_social_care(acting_user(), origin=request_origin())
     db.session.commit()  # showing the matches is audited
     return render_template("pregnancy/known_families.html", matches=matches)
 
@@ -82,7 +78,7 @@ def known_families():
 @blueprint.route("/pregnancy-notifications/<int:notification_id>/household", methods=["GET", "POST"])
 @login_required
 def household(notification_id: int):
-    actor = _actor()
+    actor = acting_user()
     error = None
     if request.method == "POST":
         choice = request.form.get("household", "")

@@ -4,13 +4,13 @@ export."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.columns import utc_now
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.processes import services
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -18,7 +18,7 @@ blueprint = Blueprint("processes", __name__, url_prefix="/processes")
 @blueprint.route("/")
 @login_required
 def index():
-    return render_template("processes/index.html", rows=services.processes(current_user))
+    return render_template("processes/index.html", rows=services.processes(acting_user()))
 
 
 def _posted_files() -> tuple[dict[str, str], dict[str, str]]:
@@ -38,32 +38,32 @@ def _posted_files() -> tuple[dict[str, str], dict[str, str]]:
 @blueprint.route("/<process_id>", methods=["GET", "POST"])
 @login_required
 def edit(process_id: str):
-    draft, version = services.editing(current_user, process_id)
+    draft, version = services.editing(acting_user(), process_id)
     errors, problems = {}, services.problems_of(draft) if draft else []
     action = request.form.get("action", "save")
     if request.method == "POST":
         try:
             if action == "deploy":
-                deployed = services.deploy(current_user, process_id, origin=request_origin())
+                deployed = services.deploy(acting_user(), process_id, origin=request_origin())
                 db.session.commit()
                 flash(f"Deployed as version {deployed.id}: new cases start on it; running ones stay on theirs",
                       "success")
                 return redirect(url_for("processes.index"))
             if action == "migrate":
                 moved = services.migrate_instances(
-                    current_user, process_id, [int(i) for i in request.form.getlist("instances") if i.isdecimal()],
+                    acting_user(), process_id, [int(i) for i in request.form.getlist("instances") if i.isdecimal()],
                     origin=request_origin(), now=utc_now())
                 db.session.commit()
                 flash(f"{moved} case(s) moved to version {version.id}; they carry on from the steps they were at",
                       "success")
                 return redirect(url_for("processes.edit", process_id=process_id))
             if action == "discard":
-                services.discard_draft(current_user, process_id, origin=request_origin())
+                services.discard_draft(acting_user(), process_id, origin=request_origin())
                 db.session.commit()
                 flash("Draft discarded", "success")
                 return redirect(url_for("processes.edit", process_id=process_id))
             diagrams, forms = _posted_files()
-            draft, problems = services.save_draft(current_user, process_id, diagrams, forms,
+            draft, problems = services.save_draft(acting_user(), process_id, diagrams, forms,
                                                   origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
             db.session.rollback()
@@ -78,7 +78,7 @@ def edit(process_id: str):
                            forms=files.forms, errors=errors, problems=problems,
                            errors_title="Nothing was deployed" if action == "deploy" else "Nothing was saved",
                            changes=services.changes(draft, version) if draft else None,
-                           running=services.running_on_older_versions(current_user, process_id),
+                           running=services.running_on_older_versions(acting_user(), process_id),
                            root_file=services.root_file(files.diagrams, process_id),
                            handlers=services.handler_choices()), \
         (400 if errors else 200)
@@ -87,7 +87,7 @@ def edit(process_id: str):
 @blueprint.route("/<process_id>/export.zip")
 @login_required
 def export(process_id: str):
-    archive = services.export_bundle(current_user, process_id, origin=request_origin())
+    archive = services.export_bundle(acting_user(), process_id, origin=request_origin())
     db.session.commit()  # the export is audited
     return archive, 200, {"Content-Type": "application/zip",
                           "Content-Disposition": f'attachment; filename="{process_id}.zip"'}
@@ -97,7 +97,7 @@ def export(process_id: str):
 @login_required
 def form_preview(process_id: str):
     """A form's JSON Schema as the page would show it, for the live preview beside the form's text."""
-    services.editing(current_user, process_id)
+    services.editing(acting_user(), process_id)
     try:
         fields = services.preview_fields(request.form.get("schema", ""))
     except InvalidInput as invalid:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.columns import utc_now
 from webapp.errors import InvalidInput
@@ -15,7 +15,7 @@ from webapp.safer_sleep import services
 from webapp.safer_sleep.risks import risk_flags
 from webapp.shell.form_pages import Posted, post_schema_form
 from webapp.shell.schema_forms import build_fields, describe_answers, error_list
-from webapp.shell.security import request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("safer_sleep", __name__)
 TASK_ID = re.compile(r"^[0-9a-f-]{36}$")
@@ -31,10 +31,6 @@ def safer_sleep_requirement(case, form_key):
     return services.requirement(case, form_key, utc_now())
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 def _back_to(case_id: int, step: str):
     """Back to the step the worker came from (the plan or the review), else the case page."""
     if TASK_ID.match(step):
@@ -45,7 +41,7 @@ def _back_to(case_id: int, step: str):
 @blueprint.route("/cases/<int:case_id>/safer-sleep")
 @login_required
 def assessments(case_id: int):
-    case, found = services.assessments_on_case(_actor(), case_id, origin=request_origin())
+    case, found = services.assessments_on_case(acting_user(), case_id, origin=request_origin())
     db.session.commit()  # the look is audited
     entries = [(a, risk_flags(a.answers), describe_answers(services.SCHEMA, a.answers)) for a in found]
     return render_template("safer_sleep/list.html", case=case, entries=entries)
@@ -54,7 +50,7 @@ def assessments(case_id: int):
 @blueprint.route("/cases/<int:case_id>/safer-sleep/new", methods=["GET", "POST"])
 @login_required
 def record(case_id: int):
-    actor, step = _actor(), request.args.get("step", "")
+    actor, step = acting_user(), request.args.get("step", "")
     case = services.open_form(actor, case_id, "record", origin=request_origin(), audit=request.method == "GET")
     posted = Posted()
     if request.method == "POST":
@@ -73,7 +69,7 @@ def record(case_id: int):
 @blueprint.route("/cases/<int:case_id>/safer-sleep/ask", methods=["GET", "POST"])
 @login_required
 def ask(case_id: int):
-    actor = _actor()
+    actor = acting_user()
     case = services.open_form(actor, case_id, "ask", origin=request_origin(), audit=request.method == "GET")
     errors, values = {}, {}
     if request.method == "POST":

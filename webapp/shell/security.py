@@ -25,6 +25,11 @@ def request_origin() -> Origin:
     return Origin(ip_address=request.remote_addr)
 
 
+def acting_user():
+    """The signed-in person as the User row services are given (not Flask-Login's proxy of it)."""
+    return current_user._get_current_object()
+
+
 def register_security(app: Flask) -> None:
     app.before_request(_set_nonce)
     app.before_request(_enforce_session_limits)

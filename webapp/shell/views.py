@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, current_app, g, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +18,7 @@ from webapp.minutes.services import actions_owned_by
 from webapp.partnership.services import extra_holidays
 from webapp.shell.navigation import navigation_for
 from webapp.shell.refusals import REFUSALS, audit_refusal
+from webapp.shell.security import acting_user
 from webapp.workflow.calendar import working_days_between
 
 blueprint = Blueprint("shell", __name__)
@@ -44,7 +45,7 @@ def inject_shell():
     return {
         "service_name": settings.service_name,
         "partnership_name": settings.partnership_name,
-        "navigation": navigation_for(current_user),
+        "navigation": navigation_for(acting_user()),
     }
 
 
@@ -69,8 +70,8 @@ def deadline(due_at) -> str:
 @blueprint.route("/")
 @login_required
 def home():
-    sections = [HOME_SECTIONS[role] for role in Role if role in current_user.roles]
-    owned = [(action, case_reference(action.case_id)) for action in actions_owned_by(current_user)]
+    sections = [HOME_SECTIONS[role] for role in Role if role in acting_user().roles]
+    owned = [(action, case_reference(action.case_id)) for action in actions_owned_by(acting_user())]
     return render_template("shell/home.html", sections=sections, owned_actions=owned,
                            today=utc_now().astimezone(LONDON).date())
 
