@@ -1,4 +1,5 @@
-"""Transactions that will write, transient database errors, and worker connections.
+"""Transactions: one per request, committed in one place; those that will write; transient database errors;
+and worker connections.
 
 SQLite allows one writer: a transaction that reads first and writes later can fail when another writer committed
 in between, so writers take the write lock when they begin. A lost connection or a transaction the database gave
@@ -6,6 +7,7 @@ up is not the request's fault: the view runs once more when that is safe, then t
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -140,14 +142,17 @@ def _note_commit(_connection) -> None:
         setattr(g, _VIEW_COMMIT_SENT, True)
 
 
-def retry_transient_errors(app) -> None:
-    """Run a view once more when a transient database error stopped it before it asked the database to COMMIT.
+def commit_each_request(app) -> None:
+    """The one place a request's work is committed: when its view returns (whatever the status: a page that
+    shows a refusal keeps what it audited), and rolled back when the view raises. Views never commit; a
+    service refusal a page shows again is undone on its own with `undone_if_refused`.
 
-    Until the COMMIT is sent, everything the view did is in one transaction the rollback undoes, so the second
-    run starts from what is in the database, as a fresh request would. Once the COMMIT is under way the first run
-    may have gone through (the connection can die after the server committed and before it answered): running
-    the view again could do the work twice, so the error goes to the error pages, which say it may have been
-    saved. A second transient error, or one raised by the before-request hooks, reaches the error pages too."""
+    A transient database error before the COMMIT was sent runs the view once more: until then everything it did
+    is in one transaction the rollback undoes, so the second run starts from what is in the database, as a
+    fresh request would. Once the COMMIT is under way the first run may have gone through (the connection can
+    die after the server committed and before it answered): running the view again could do the work twice, so
+    the error goes to the error pages, which say it may have been saved. A second transient error, or one
+    raised by the before-request hooks, reaches the error pages too."""
     from flask import g, request
 
     from webapp.extensions import db
@@ -159,10 +164,19 @@ def retry_transient_errors(app) -> None:
             event.listen(engine, "commit", _note_commit)
     dispatch = app.dispatch_request
 
-    def dispatch_with_one_retry():
+    def dispatch_and_commit():
         setattr(g, _VIEW_COMMIT_SENT, False)
         try:
-            return dispatch()
+            response = dispatch()
+            db.session.commit()
+            return response
+        except BaseException:
+            db.session.rollback()
+            raise
+
+    def dispatch_with_one_retry():
+        try:
+            return dispatch_and_commit()
         except Exception as error:
             if not is_transient(error) or view_commit_sent():
                 raise
@@ -170,14 +184,29 @@ def retry_transient_errors(app) -> None:
         # Outside the except block, so that an error of the second run is not chained onto the first.
         log.warning("%s during %s %s, before any commit: rolled back, running it once more",
                     describe_transient(first_error), request.method, request.endpoint)
-        db.session.rollback()  # the dead connection leaves the pool; the next statement takes a live one
         for upload in request.files.values():  # the second run reads uploads from their start again
             if upload.stream.seekable():
                 upload.stream.seek(0)
-        setattr(g, _VIEW_COMMIT_SENT, False)
-        return dispatch()
+        return dispatch_and_commit()
 
     app.dispatch_request = dispatch_with_one_retry
+
+
+@contextmanager
+def undone_if_refused(*refusals: type[BaseException]):
+    """Around a service call whose refusal (InvalidInput, or one of `refusals`) the page shows: what the call did
+    is undone (a savepoint), what the request did before it stays, and the request's one commit saves that."""
+    from webapp.errors import InvalidInput
+    from webapp.extensions import db
+
+    savepoint = db.session.begin_nested()
+    try:
+        yield
+    except (InvalidInput, *refusals):
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    savepoint.commit()
 
 
 def prepare_worker_connections(engine: Engine, settings) -> None:

@@ -7,8 +7,8 @@ from flask_login import login_required
 
 from webapp.api import tokens
 from webapp.columns import utc_now
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput, NotFound
-from webapp.extensions import db
 from webapp.shell.security import acting_user, app_settings, request_origin
 
 # No URL prefix: the person's page sits under /account, the administrators' under /admin.
@@ -26,14 +26,12 @@ def index():
     actor, error, new = acting_user(), None, None
     if request.method == "POST":
         try:
-            new = tokens.create_personal_token(actor, request.form.get("name", ""),
-                                               days=app_settings().api_token_days_personal,
-                                               origin=request_origin(), now=utc_now())
+            with undone_if_refused():
+                new = tokens.create_personal_token(actor, request.form.get("name", ""),
+                                                   days=app_settings().api_token_days_personal,
+                                                   origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
-            db.session.rollback()
             error = invalid.field_errors["name"]
-        else:
-            db.session.commit()
     return render_template("api/tokens.html", rows=_with_states(tokens.my_tokens(actor)), error=error, new=new,
                            days=app_settings().api_token_days_personal), (400 if error else 200)
 
@@ -42,7 +40,6 @@ def index():
 @login_required
 def revoke(token_id: int):
     tokens.revoke(acting_user(), token_id, origin=request_origin(), now=utc_now())
-    db.session.commit()
     flash("The token no longer works", "success")
     return redirect(url_for("api_tokens.index"))
 
@@ -53,8 +50,9 @@ def _make_service_token(actor) -> tuple[tuple | None, dict]:
     if not user_id.isdecimal():
         return None, {"user_id": "Choose the account the system will act as"}
     try:
-        made = tokens.create_service_token(actor, int(user_id), name, days=app_settings().api_token_days_service,
-                                           origin=request_origin(), now=utc_now())
+        with undone_if_refused(NotFound):
+            made = tokens.create_service_token(actor, int(user_id), name, days=app_settings().api_token_days_service,
+                                               origin=request_origin(), now=utc_now())
     except InvalidInput as invalid:
         return None, invalid.field_errors
     except NotFound:
@@ -68,16 +66,11 @@ def admin_tokens():
     actor, new, errors = acting_user(), None, {}
     if request.method == "POST":
         new, errors = _make_service_token(actor)
-        if errors:
-            db.session.rollback()
-        else:
-            db.session.commit()
     accounts = tokens.service_accounts(actor)
     rows = _with_states(tokens.all_tokens(actor, origin=request_origin()))
     page = render_template("api/admin_tokens.html", rows=rows, accounts=accounts, new=new, errors=errors,
                            entered=request.form if errors else {}, days=app_settings().api_token_days_service,
                            personal_days=app_settings().api_token_days_personal)
-    db.session.commit()  # the audit row of the look; after rendering, so the rows loaded at once are not reloaded
     return page, (400 if errors else 200)
 
 
@@ -85,6 +78,5 @@ def admin_tokens():
 @login_required
 def admin_revoke(token_id: int):
     row = tokens.revoke(acting_user(), token_id, origin=request_origin(), now=utc_now(), as_administrator=True)
-    db.session.commit()
     flash(f"The token ‘{row.name}’ of {row.user.full_name} no longer works", "success")
     return redirect(url_for("api_tokens.admin_tokens"))

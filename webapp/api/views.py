@@ -14,9 +14,10 @@ from webapp.cases.access import get_visible_case
 from webapp.cases.queries import my_tasks, search_cases
 from webapp.cases.steps import STEP_PAGES
 from webapp.columns import utc_now
+from webapp.database import undone_if_refused
 from webapp.errors import Conflict, InvalidInput, NotFound
 from webapp.escalations import services as escalations
-from webapp.extensions import csrf, db
+from webapp.extensions import csrf
 from webapp.meetings import access as meeting_access, services as meeting_services
 from webapp.meetings.services import meetings_on_case
 from webapp.minutes import services as minutes_services
@@ -34,10 +35,8 @@ def authenticate():
     header = request.headers.get("Authorization", "")
     user = user_for_token(header.removeprefix("Bearer ").strip(), utc_now()) if header.startswith("Bearer ") else None
     if user is None:
-        db.session.rollback()
         return {"error": "A valid API token is required: Authorization: Bearer <token>", "fields": {}}, 401, \
             {"WWW-Authenticate": "Bearer"}
-    db.session.commit()  # the token's "last used", shown on the API tokens page
     g.api_user = user
     return None
 
@@ -94,7 +93,6 @@ def cases():
 @blueprint.get("/cases/<int:case_id>")
 def case(case_id: int):
     view = case_services.view_case(g.api_user, _id(case_id), origin=request_origin())
-    db.session.commit()  # the look is audited
     return {**_case_summary(view.case),
             "open_steps": [{"task_id": s.task_id, "name": s.name, "role": s.role, "may_do": s.mine,
                             "due_at": s.due_at.isoformat() if s.due_at else None} for s in view.open_steps],
@@ -111,7 +109,6 @@ def create_referral():
     else:
         made = _shaped(lambda: referrals.create_referral(actor, answers, None, origin=request_origin(),
                                                          now=utc_now()))
-    db.session.commit()
     return {"id": made.id, "reference": made.reference}, 201
 
 
@@ -125,7 +122,6 @@ def tasks():
 @blueprint.get("/cases/<int:case_id>/tasks/<task_id>")
 def task(case_id: int, task_id: str):
     step = steps.open_step(g.api_user, _id(case_id), task_id, origin=request_origin())
-    db.session.commit()  # the look is audited
     return {"task_id": step.task.task_id, "name": step.task.name, "role": step.task.role,
             "form_key": step.task.form_key, "form": step.schema,
             "completed_on_its_own_page": step.task.form_key in STEP_PAGES}
@@ -139,7 +135,6 @@ def complete(case_id: int, task_id: str):
         raise Conflict("This step is done on its own page in the service (it records a meeting or minutes).")
     record = _shaped(lambda: steps.record_step(g.api_user, step.case, step.task, answers, origin=request_origin(),
                                                now=utc_now(), schema=step.schema))
-    db.session.commit()
     return {"completed": True, "record_id": record.id, "step": record.step_name}
 
 
@@ -148,7 +143,6 @@ def meetings(case_id: int):
     found = get_visible_case(g.api_user, _id(case_id))
     record_event("case.viewed", actor=g.api_user, subject=found, origin=request_origin())
     items = [{**_meeting(meeting), "invitees": _invitees(meeting)} for meeting in meetings_on_case(case_id)]
-    db.session.commit()
     return {"items": items}
 
 
@@ -174,7 +168,6 @@ def meeting(meeting_id: int):
                         for v in minutes_services.versions_of(found.id) if v.readable]}
     if meeting_access.reads_as_staff(g.api_user, found):
         body["invitees"] = _invitees(found)
-    db.session.commit()  # the look is audited
     return body
 
 
@@ -192,7 +185,6 @@ def escalation_list():
 @blueprint.get("/escalations/<int:escalation_id>")
 def escalation(escalation_id: int):
     found = escalations.get_escalation(g.api_user, _id(escalation_id), origin=request_origin())
-    db.session.commit()
     return _escalation(found)
 
 
@@ -202,11 +194,10 @@ def raise_escalation():
     fields = {name: str(body.get(name, "")) for name in ("immediate_risk", "about", "category", "description",
                                                          "risk_now", "outcome_sought")}
     try:
-        made = escalations.raise_escalation(g.api_user, escalations.Challenge(**fields), origin=request_origin(),
-                                            now=utc_now())
+        with undone_if_refused(escalations.ImmediateRisk):
+            made = escalations.raise_escalation(g.api_user, escalations.Challenge(**fields), origin=request_origin(),
+                                                now=utc_now())
     except escalations.ImmediateRisk:
-        db.session.rollback()
         return {"error": "The child is at immediate risk: make a referral or call 999 first. Nothing was saved.",
                 "fields": {"immediate_risk": "A referral or a 999 call comes first"}}, 422
-    db.session.commit()
     return _escalation(made), 201

@@ -11,8 +11,8 @@ from webapp.auth.user_admin import (
     UserDetails, create_user, get_team, get_user, list_teams, list_users, reset_password, save_team, set_user_active,
     update_user,
 )
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 from webapp.shell.forms import submit
 from webapp.shell.security import acting_user, request_origin
 
@@ -75,12 +75,11 @@ def user_edit(user_id: int):
 @login_required
 def user_set_active(user_id: int, change: str):
     try:
-        user = set_user_active(acting_user(), user_id, change == "reactivate", origin=request_origin())
+        with undone_if_refused():
+            user = set_user_active(acting_user(), user_id, change == "reactivate", origin=request_origin())
     except InvalidInput as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("auth_admin.user_edit", user_id=user_id))
-    db.session.commit()
     flash(f"{user.full_name} {'can sign in again' if user.is_active else 'can no longer sign in'}", "success")
     return redirect(url_for("auth_admin.users"))
 
@@ -89,7 +88,6 @@ def user_set_active(user_id: int, change: str):
 @login_required
 def user_reset_password(user_id: int):
     user, password = reset_password(acting_user(), user_id, origin=request_origin())
-    db.session.commit()
     return render_template("auth/admin/temporary_password.html", user=user, password=password,
                            heading="Password reset")
 

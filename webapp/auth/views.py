@@ -12,7 +12,6 @@ from webapp.auth.models import User
 from webapp.auth.services import SignInRefused, change_own_password, sign_in as check_sign_in, sign_out as audit_sign_out
 from webapp.auth.sessions import SessionLimits, check_session, create_session
 from webapp.columns import utc_now
-from webapp.extensions import db
 from webapp.shell.forms import submit
 from webapp.shell.security import SESSION_KEY, acting_user, current_session_check, request_origin
 
@@ -55,11 +54,9 @@ def sign_in():
                 max_failures_per_address=settings.login_max_failures_per_address,
             )
         except SignInRefused as error:
-            db.session.commit()  # the failed attempt stays in the audit trail
             refusal = str(error)
         else:
             key = create_session(user, origin=request_origin(), now=now)
-            db.session.commit()
             session.clear()  # a fresh session: nothing carried over from before sign-in
             login_user(user)
             session[SESSION_KEY] = key
@@ -73,7 +70,6 @@ def sign_out():
     check = current_session_check()
     audit_sign_out(acting_user(), check.record if check else None, origin=request_origin(),
                    now=utc_now())
-    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out", "success")

@@ -48,12 +48,13 @@ def _open_task(case: Case, task_id: str) -> OpenTask:
 
 
 def open_step(actor, case_id: int, task_id: str, *, origin: Origin, audit: bool = True) -> Step:
-    """A step the actor may do, with its form and the actor's draft; viewing it is audited."""
+    """A step the actor may do, with its form and the actor's draft; viewing it is audited (except a step with
+    a page of its own: the step link only leads there, and that page audits the look)."""
     case = get_visible_case(actor, case_id)
     task = _open_task(case, task_id)
     require_step(actor, case, task.role, task.name)
     draft = db.session.scalar(select(StepDraft).where(StepDraft.draft_key == task_id, StepDraft.user_id == actor.id))
-    if audit:
+    if audit and task.form_key not in STEP_PAGES:
         record_event("case.step_viewed", actor=actor, subject=case, origin=origin, detail={"step": task.bpmn_id})
     return Step(case, task, runtime.step_form(task.instance_id, task.form_key), draft)
 

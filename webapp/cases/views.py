@@ -11,8 +11,8 @@ from webapp.cases.choices import choice_provider
 from webapp.cases.models import STAGE_LABELS
 from webapp.cases.queries import my_tasks, search_cases
 from webapp.columns import utc_now
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 from webapp.meetings.invitations import configured_mailing
 from webapp.shell.schema_forms import build_fields, error_list, read_form
 from webapp.shell.security import acting_user, request_origin
@@ -55,7 +55,6 @@ def case_list():
 @login_required
 def case_page(case_id: int):
     view = services.view_case(acting_user(), case_id, origin=request_origin())
-    db.session.commit()  # the look is audited
     return render_template("cases/case.html", view=view, case=view.case)
 
 
@@ -63,7 +62,6 @@ def case_page(case_id: int):
 @login_required
 def case_diagram(case_id: int):
     diagram = services.case_diagram(acting_user(), case_id, origin=request_origin())
-    db.session.commit()  # the look is audited
     return diagram, 200, {"Cache-Control": "no-store"}
 
 
@@ -80,12 +78,11 @@ def correct_step(case_id: int, record_id: int):
     reason = request.form.get("correction_reason", "")
     if action == "submit" and not errors:
         try:
-            steps.correct_step(actor, case_id, record_id, answers, reason, origin=request_origin(), now=utc_now())
+            with undone_if_refused():
+                steps.correct_step(actor, case_id, record_id, answers, reason, origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
         else:
-            db.session.commit()
             flash(f"'{record.step_name}' corrected: the history shows both versions", "success")
             return redirect(url_for("cases.case_page", case_id=case_id) + f"#history-{record_id}")
     return _form_page("cases/correct.html", schema, answers, errors if action == "submit" else {}, rows_shown,
@@ -98,7 +95,6 @@ def correct_step(case_id: int, record_id: int):
 def case_audit(case_id: int):
     page = max(request.args.get("page", 1, type=int), 1)
     case, events, more = services.case_audit(acting_user(), case_id, page=page, origin=request_origin())
-    db.session.commit()  # the look is audited
     return render_template("cases/audit.html", case=case, events=events, page=page, more=more)
 
 
@@ -108,7 +104,6 @@ def subject_access(child_id: int):
     from webapp.cases.subject_access import export_child
 
     name, archive = export_child(acting_user(), child_id, origin=request_origin(), now=utc_now())
-    db.session.commit()  # the export is audited
     return archive, 200, {"Content-Type": "application/zip", "Cache-Control": "no-store",
                           "Content-Disposition": f'attachment; filename="{name}"'}
 
@@ -125,7 +120,6 @@ def new_referral():
     action, answers, errors, rows_shown = read_form(schema, request.form)
     if action == "draft":
         referrals.save_referral_draft(actor, answers, origin=request_origin(), now=utc_now())
-        db.session.commit()
         flash("Draft saved. You can come back to it from 'New referral'.", "success")
         return redirect(url_for("cases.new_referral"))
     if action == "submit" and not errors:
@@ -136,7 +130,6 @@ def new_referral():
         else:
             if referrals.find_household_matches(actor, answers, origin=request_origin()):
                 referrals.save_referral_draft(actor, answers, origin=request_origin(), now=utc_now())
-                db.session.commit()
                 return redirect(url_for("cases.referral_household"))
             return _create_referral(actor, answers, None)
     return _form_page("cases/new_referral.html", schema, answers, errors if action == "submit" else {}, rows_shown,
@@ -156,12 +149,11 @@ def agency_referral():
     action, answers, errors, rows_shown = read_form(schema, request.form)
     if action == "submit" and not errors:
         try:
-            case = referrals.create_agency_referral(actor, answers, origin=request_origin(), now=utc_now())
+            with undone_if_refused():
+                case = referrals.create_agency_referral(actor, answers, origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
         else:
-            db.session.commit()
             flash(f"Referral made: case {case.reference}. Children's social care will decide within one working day.",
                   "success")
             return redirect(url_for("cases.my_referrals"))
@@ -173,7 +165,6 @@ def agency_referral():
 @login_required
 def my_referrals():
     made = referrals.referrals_made(acting_user(), origin=request_origin())
-    db.session.commit()  # the look is audited
     return render_template("cases/my_referrals.html", made=made)
 
 
@@ -188,12 +179,11 @@ def referral_household():
     error = "Select the household this child belongs to, or a new household" if request.method == "POST" else None
     if request.method == "POST" and (choice == "new" or choice.isdecimal()):
         try:
-            return _create_referral(actor, draft.answers, int(choice) if choice.isdecimal() else None)
+            with undone_if_refused():
+                return _create_referral(actor, draft.answers, int(choice) if choice.isdecimal() else None)
         except InvalidInput as invalid:  # a household not offered: nothing saved
-            db.session.rollback()
             error = invalid.field_errors.get("household", str(invalid))
     matches = referrals.find_household_matches(actor, draft.answers, origin=request_origin())
-    db.session.commit()  # showing the matches is audited
     return render_template("cases/household_match.html", matches=matches, answers=draft.answers, error=error), \
         (400 if error else 200)
 
@@ -201,7 +191,6 @@ def referral_household():
 def _create_referral(actor, answers: dict, household_id: int | None):
     case = referrals.create_referral(actor, answers, household_id, origin=request_origin(), now=utc_now())
     referrals.discard_referral_draft(actor)
-    db.session.commit()
     flash(f"Referral recorded as case {case.reference}", "success")
     return redirect(url_for("cases.case_page", case_id=case.id))
 
@@ -212,26 +201,22 @@ def step(case_id: int, task_id: str):
     actor = acting_user()
     current = steps.open_step(actor, case_id, task_id, origin=request_origin(), audit=request.method == "GET")
     if current.task.form_key in STEP_PAGES:
-        db.session.rollback()
         return redirect(url_for(STEP_PAGES[current.task.form_key], case_id=case_id, task_id=task_id))
     if request.method == "GET":
-        db.session.commit()  # the look is audited
         return _form_page("cases/step.html", current.schema, steps.starting_answers(current, now=utc_now()), {}, {},
                           current.case.team_id, current.case.id, step=current)
     action, answers, errors, rows_shown = read_form(current.schema, request.form)
     if action == "draft":
         steps.save_draft(actor, case_id, task_id, answers, origin=request_origin(), now=utc_now())
-        db.session.commit()
         flash("Draft saved", "success")
         return redirect(url_for("cases.step", case_id=case_id, task_id=task_id))
     if action == "submit" and not errors:
         try:
-            steps.complete_step(actor, case_id, task_id, answers, origin=request_origin(), now=utc_now())
+            with undone_if_refused():
+                steps.complete_step(actor, case_id, task_id, answers, origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
         else:
-            db.session.commit()
             flash(f"'{current.task.name}' completed", "success")
             return redirect(url_for("cases.case_page", case_id=case_id))
     return _form_page("cases/step.html", current.schema, answers, errors if action == "submit" else {}, rows_shown,
@@ -246,20 +231,17 @@ def closing_step(case_id: int, task_id: str):
     current = closure.closing_step(actor, case_id, task_id, origin=request_origin(), now=now,
                                    audit=request.method == "GET")
     errors, form = {}, request.form
-    if request.method == "GET":
-        db.session.commit()  # the look is audited
-    else:
+    if request.method == "POST":
         given = {key: closure.Disposition(form.get(key, ""), form.get(f"{key}-reason", ""),
                                           form.get(f"{key}-handed-to", "")) for key in current.work.keys}
         try:
-            closure.complete_closing_step(actor, case_id, task_id, given, set(form.get("shown", "").split()),
-                                          mailing=configured_mailing(), origin=request_origin(), now=now)
+            with undone_if_refused():
+                closure.complete_closing_step(actor, case_id, task_id, given, set(form.get("shown", "").split()),
+                                              mailing=configured_mailing(), origin=request_origin(), now=now)
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
             current = closure.closing_step(actor, case_id, task_id, origin=request_origin(), now=now, audit=False)
         else:
-            db.session.commit()
             flash(f"Open work checked: case {current.step.case.reference} is closed", "success")
             return redirect(url_for("cases.case_page", case_id=case_id))
     return render_template("cases/closure.html", current=current, errors=errors, form=form,
@@ -278,13 +260,11 @@ def reallocate(case_id: int):
     if request.method == "POST":
         worker = request.form.get("worker_id", "")
         try:
-            services.reallocate_case(actor, case_id, int(worker) if worker.isdecimal() else None, origin=request_origin())
+            with undone_if_refused():
+                services.reallocate_case(actor, case_id, int(worker) if worker.isdecimal() else None, origin=request_origin())
         except InvalidInput as invalid:
-            db.session.rollback()
             error = invalid.field_errors["worker_id"]
         else:
-            db.session.commit()
             flash(f"Case {case.reference} reallocated", "success")
             return redirect(url_for("cases.case_page", case_id=case_id))
-    db.session.commit()  # a look is audited
     return render_template("cases/reallocate.html", case=case, choices=choices, error=error), (400 if error else 200)

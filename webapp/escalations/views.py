@@ -8,10 +8,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.columns import LONDON, utc_now
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
 from webapp.escalations import reports, services
 from webapp.escalations.models import CATEGORIES
-from webapp.extensions import db
 from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("escalations", __name__, url_prefix="/escalations")
@@ -27,15 +27,13 @@ def raise_page():
                                        form.get("description", ""), form.get("risk_now", ""),
                                        form.get("outcome_sought", ""))
         try:
-            escalation = services.raise_escalation(actor, challenge, origin=request_origin(), now=utc_now())
+            with undone_if_refused(services.ImmediateRisk):
+                escalation = services.raise_escalation(actor, challenge, origin=request_origin(), now=utc_now())
         except services.ImmediateRisk:
-            db.session.rollback()
             return render_template("escalations/stop.html")
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
         else:
-            db.session.commit()
             flash("Escalation raised at stage 1: both holders have been told", "success")
             return redirect(url_for("escalations.record", escalation_id=escalation.id))
     return render_template("escalations/new.html", options=services.challengeable(actor), categories=CATEGORIES,
@@ -57,7 +55,6 @@ def index():
 def record(escalation_id: int, errors=None, status=200):
     actor = acting_user()
     escalation = services.get_escalation(actor, escalation_id, origin=request_origin())
-    db.session.commit()  # the look is audited
     stage = escalation.current_stage
     awaiting = stage is not None and escalation.status == "open" and stage.awaiting_confirmation
     return render_template("escalations/record.html", escalation=escalation, stage=stage, errors=errors or {},
@@ -71,11 +68,10 @@ def record(escalation_id: int, errors=None, status=200):
 def _act(escalation_id: int, do, done):
     """Run the change and commit; `done` is the message, or makes it from the escalation changed."""
     try:
-        changed = do()
+        with undone_if_refused():
+            changed = do()
     except InvalidInput as invalid:
-        db.session.rollback()
         return record(escalation_id, errors=invalid.field_errors, status=400)
-    db.session.commit()
     flash(done(changed) if callable(done) else done, "success")
     return redirect(url_for("escalations.record", escalation_id=escalation_id))
 
@@ -153,7 +149,6 @@ def _range() -> tuple[date, date]:
 def report():
     start, end = _range()
     found = reports.partnership_report(acting_user(), start, end, origin=request_origin())
-    db.session.commit()  # the look is audited
     return render_template("escalations/report.html", report=found)
 
 
@@ -162,7 +157,6 @@ def report():
 def report_csv():
     start, end = _range()
     found = reports.partnership_report(acting_user(), start, end, origin=request_origin())
-    db.session.commit()
     return reports.report_csv(found), 200, {
         "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
         "Content-Disposition": f'attachment; filename="escalations-{start}-to-{end}.csv"'}

@@ -10,6 +10,7 @@ from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases.access import get_visible_case
 from webapp.columns import utc_now
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.information_requests import services
@@ -45,12 +46,11 @@ def new_request(case_id: int):
     if request.method == "POST":
         values = request.form
         try:
-            made = send_request(actor, case_id, values)
+            with undone_if_refused():
+                made = send_request(actor, case_id, values)
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
         else:
-            db.session.commit()
             flash(f"Request sent to {made.agency.name}", "success")
             return redirect(url_for("cases.case_page", case_id=case_id))
     agencies, people = _agencies_and_people()
@@ -78,8 +78,6 @@ def answer(request_id: int):
             flash("The safer-sleep assessment has been recorded and the social worker told"
                   if found.kind == SAFER_SLEEP else "Your answer has been sent to the social worker", "success")
             return redirect(url_for("information_requests.agency_requests"))
-    else:
-        db.session.commit()  # the look is audited
     fields = build_fields(schema, posted.answers, posted.errors, rows_shown=posted.rows)
     return render_template("information_requests/answer.html", request_=found, task=task, fields=fields,
                            errors=error_list(fields), schema=schema, due=found.due, now=utc_now()), \

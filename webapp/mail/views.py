@@ -5,7 +5,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from webapp.columns import utc_now
-from webapp.extensions import db
 from webapp.mail.services import describe_wait, mail_overview, retry_message
 from webapp.shell.security import acting_user, app_settings, request_origin
 
@@ -24,6 +23,5 @@ def overview():
 @login_required
 def retry(message_id: int):
     retry_message(acting_user(), message_id, origin=request_origin(), now=utc_now())
-    db.session.commit()
     flash("The message will be sent again on the worker's next pass", "success")
     return redirect(url_for("mail.overview"))

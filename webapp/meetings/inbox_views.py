@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import login_required
 
 from webapp.columns import utc_now
-from webapp.extensions import csrf, db
+from webapp.extensions import csrf
 from webapp.meetings import inbox
 from webapp.meetings.invitations import configured_mailing
 from webapp.shell.security import acting_user, request_origin
@@ -32,7 +32,6 @@ def gateway():
     if not raw.strip():
         return jsonify(error="The request body must be the raw e-mail."), 400
     rows = inbox.ingest_message(raw, via="gateway", now=utc_now())
-    db.session.commit()
     return jsonify(received=len(rows), outcomes=[row.outcome for row in rows]), 202
 
 
@@ -40,7 +39,6 @@ def gateway():
 @login_required
 def unmatched():
     replies = inbox.unmatched_replies(acting_user(), origin=request_origin())
-    db.session.commit()  # the look is audited
     return render_template("meetings/unmatched_replies.html", replies=replies)
 
 
@@ -51,7 +49,6 @@ def answer_proposal(meeting_id: int, reply_id: int, choice: str):
         abort(404)
     handle = inbox.accept_proposal if choice == "accept" else inbox.decline_proposal
     handle(acting_user(), meeting_id, reply_id, mailing=configured_mailing(), origin=request_origin(), now=utc_now())
-    db.session.commit()
     flash("Meeting moved to the proposed time: everyone has an updated invitation and answers again"
           if choice == "accept" else "Proposal declined: the person has been told the meeting stays as it is",
           "success")

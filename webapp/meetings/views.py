@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_required
 
 from webapp.columns import LONDON, utc_now
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 from webapp.meetings import services
 from webapp.meetings.inbox import open_proposals
 from webapp.meetings.invitations import configured_mailing
@@ -48,20 +48,17 @@ def convene(case_id: int, task_id: str):
                                  audit=request.method == "GET")
     offered = services.candidates(actor, case_id)
     errors, form = {}, request.form
-    if request.method == "GET":
-        db.session.commit()  # the look is audited
-    else:
+    if request.method == "POST":
         starts_at, ends_at = _when(form)
         try:
-            meeting = services.convene(
-                actor, case_id, task_id, starts_at=starts_at, ends_at=ends_at, location=form.get("location", ""),
-                chosen=form.getlist("invitees"), roles={c.key: form.get(f"role-{c.key}", c.role) for c in offered},
-                someone=_someone(form), mailing=configured_mailing(), origin=request_origin(), now=utc_now())
+            with undone_if_refused():
+                meeting = services.convene(
+                    actor, case_id, task_id, starts_at=starts_at, ends_at=ends_at, location=form.get("location", ""),
+                    chosen=form.getlist("invitees"), roles={c.key: form.get(f"role-{c.key}", c.role) for c in offered},
+                    someone=_someone(form), mailing=configured_mailing(), origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
         else:
-            db.session.commit()
             flash("Meeting convened: the invitations are on their way", "success")
             return redirect(url_for("meetings.meeting_page", meeting_id=meeting.id))
     return render_template("meetings/convene.html", case=step.case, step=step, kind=services.convene_kind(step),
@@ -77,19 +74,16 @@ def attendance(case_id: int, task_id: str):
                                  audit=request.method == "GET")
     meeting = services.attendance_meeting(step)
     errors, form = {}, request.form
-    if request.method == "GET":
-        db.session.commit()  # the look is audited
-    else:
+    if request.method == "POST":
         rows = [services.Attendance(invitee.id, form.get(f"attendance-{invitee.id}", ""),
                                     form.get(f"note-{invitee.id}", ""), form.get(f"report-{invitee.id}") == "yes")
                 for invitee in meeting.current_invitees]
         try:
-            services.record_attendance(actor, case_id, task_id, rows, origin=request_origin(), now=utc_now())
+            with undone_if_refused():
+                services.record_attendance(actor, case_id, task_id, rows, origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
         else:
-            db.session.commit()
             flash("Attendance recorded: the minutes are next", "success")
             return redirect(url_for("cases.case_page", case_id=case_id))
     return render_template("meetings/attendance.html", case=step.case, meeting=meeting, errors=errors, form=form,
@@ -102,7 +96,6 @@ def meeting_page(meeting_id: int, errors=None, status=200):
     from webapp.meetings.agenda import agenda_for
 
     meeting = services.get_meeting(acting_user(), meeting_id, origin=request_origin())
-    db.session.commit()  # the look is audited
     may_change = services.may_convene(acting_user(), meeting.case)
     return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
                            form=request.form, agenda=agenda_for(meeting), roles=ROLE_LABELS, now=utc_now(),
@@ -116,13 +109,12 @@ def meeting_page(meeting_id: int, errors=None, status=200):
 def reschedule(meeting_id: int):
     starts_at, ends_at = _when(request.form)
     try:
-        services.reschedule(acting_user(), meeting_id, starts_at=starts_at, ends_at=ends_at,
-                            location=request.form.get("location", ""), mailing=configured_mailing(), origin=request_origin(),
-                            now=utc_now())
+        with undone_if_refused():
+            services.reschedule(acting_user(), meeting_id, starts_at=starts_at, ends_at=ends_at,
+                                location=request.form.get("location", ""), mailing=configured_mailing(), origin=request_origin(),
+                                now=utc_now())
     except InvalidInput as invalid:
-        db.session.rollback()
         return meeting_page(meeting_id, errors=invalid.field_errors, status=400)
-    db.session.commit()
     flash("Meeting moved: everyone has an updated invitation and answers again", "success")
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
 
@@ -131,13 +123,12 @@ def reschedule(meeting_id: int):
 @login_required
 def add_invitee(meeting_id: int):
     try:
-        invitee = services.add_invitee(acting_user(), meeting_id, key=request.form.get("person", ""),
-                                       role=request.form.get("role", ""), someone=_someone(request.form),
-                                       mailing=configured_mailing(), origin=request_origin(), now=utc_now())
+        with undone_if_refused():
+            invitee = services.add_invitee(acting_user(), meeting_id, key=request.form.get("person", ""),
+                                           role=request.form.get("role", ""), someone=_someone(request.form),
+                                           mailing=configured_mailing(), origin=request_origin(), now=utc_now())
     except InvalidInput as invalid:
-        db.session.rollback()
         return meeting_page(meeting_id, errors=invalid.field_errors, status=400)
-    db.session.commit()
     flash(f"{invitee.name} is invited and has been sent an invitation", "success")
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
 
@@ -147,7 +138,6 @@ def add_invitee(meeting_id: int):
 def remove_invitee(meeting_id: int, invitee_id: int):
     invitee = services.remove_invitee(acting_user(), meeting_id, invitee_id, mailing=configured_mailing(),
                                       origin=request_origin(), now=utc_now())
-    db.session.commit()
     flash(f"{invitee.name} is no longer invited and has been sent a cancellation", "success")
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
 
@@ -156,7 +146,6 @@ def remove_invitee(meeting_id: int, invitee_id: int):
 @login_required
 def cancel(meeting_id: int):
     meeting = services.cancel(acting_user(), meeting_id, mailing=configured_mailing(), origin=request_origin(), now=utc_now())
-    db.session.commit()
     flash("Meeting cancelled: every invitee has been sent a cancellation", "success")
     return redirect(url_for("cases.case_page", case_id=meeting.case_id))
 
@@ -172,13 +161,12 @@ def answer(token: str):
     error = None
     if request.method == "POST":
         try:
-            services.answer_by_link(token, request.form.get("answer", ""), request.form.get("comment", ""),
-                                    links=links, origin=request_origin(), now=utc_now())
+            with undone_if_refused():
+                services.answer_by_link(token, request.form.get("answer", ""), request.form.get("comment", ""),
+                                        links=links, origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
-            db.session.rollback()
             error = invalid.field_errors["answer"]
         else:
-            db.session.commit()
             return render_template("meetings/answered.html", invitee=invitee)
     chosen = request.form.get("answer") or request.args.get("answer") or invitee.answer
     return render_template("meetings/answer.html", invitee=invitee, meeting=invitee.meeting, chosen=chosen,
@@ -200,7 +188,6 @@ def calendar_feed():
         else:
             feed.issue_feed(user, secret, origin=request_origin())
             flash("Your new calendar address is below; any earlier one no longer works", "success")
-        db.session.commit()
         return redirect(url_for("meetings.calendar_feed"))
     token = feed.feed_token(user, secret)
     address = f"{current_app.config['APP_SETTINGS'].mail.service_url}/calendar/{token}.ics" if token else None

@@ -8,10 +8,10 @@ from flask_login import login_required
 
 from webapp.cases.access import can_do_step
 from webapp.columns import LONDON, utc_now
+from webapp.database import undone_if_refused
 from webapp.documents.models import Document
 from webapp.documents.services import downloadable
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 from webapp.meetings.agenda import agenda_for
 from webapp.meetings.services import may_convene
 from webapp.minutes import access, services
@@ -28,7 +28,6 @@ def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, 
     """The minutes form (step or correction): draft saves, rows added or removed, or sent for approval."""
     errors, rows_shown = {}, {}
     if request.method == "GET":
-        db.session.commit()  # the look is audited
         content = version.content if version else services.starting_content(meeting)
         family = version.family_distribution if version else [
             member.id for member in meeting.case.child.household.members
@@ -38,12 +37,11 @@ def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, 
         family = [int(value) for value in request.form.getlist("family") if value.isdecimal()]
         if action in {"draft", "submit"} and not (action == "submit" and errors):
             try:
-                save(content, family, submit=action == "submit")
+                with undone_if_refused():
+                    save(content, family, submit=action == "submit")
             except InvalidInput as invalid:
-                db.session.rollback()
                 errors = invalid.field_errors
             else:
-                db.session.commit()
                 flash(done if action == "submit" else "Draft saved", "success")
                 return redirect(url_for("minutes.read", meeting_id=meeting.id) if action == "submit" else request.url)
         if action != "submit":
@@ -91,25 +89,22 @@ def approve_step(case_id: int, task_id: str):
 def _decide(version, approve, send_back, circulate_by=None):
     """The chair reads the draft and issues it or sends it back with a reason."""
     error = None
-    if request.method == "GET":
-        db.session.commit()  # the look is audited
-    elif request.form.get("decision") == "approve":
+    decision = request.form.get("decision") if request.method == "POST" else None
+    if decision == "approve":
         approve()
-        db.session.commit()
         flash("Minutes issued: everyone on the distribution list has been told; the PDF is being prepared",
               "success")
         return redirect(url_for("minutes.read", meeting_id=version.meeting_id))
-    elif request.form.get("decision") == "return":
+    elif decision == "return":
         try:
-            send_back(request.form.get("reason", ""))
+            with undone_if_refused():
+                send_back(request.form.get("reason", ""))
         except InvalidInput as invalid:
-            db.session.rollback()
             error = invalid.field_errors["reason"]
         else:
-            db.session.commit()
             flash("Minutes sent back to the writer with your reason", "success")
             return redirect(url_for("cases.case_page", case_id=version.case_id))
-    else:
+    elif request.method == "POST":
         error = "Select whether to approve the minutes or send them back"
     return render_template("minutes/approve.html", version=version, meeting=version.meeting,
                            content=version.content, error=error, form=request.form,
@@ -124,7 +119,6 @@ def read(meeting_id: int):
     staff = access.reads_as_staff(actor, meeting)
     versions = [v for v in services.versions_of(meeting_id) if staff or v.readable]
     services.record_minutes_view(actor, meeting, origin=request_origin())
-    db.session.commit()  # the look is audited
     return render_template("minutes/read.html", meeting=meeting, versions=versions, staff=staff,
                            may_correct=staff and may_convene(actor, meeting.case),
                            may_approve=staff and can_do_step(actor, meeting.case, "team_manager"),
@@ -135,13 +129,12 @@ def read(meeting_id: int):
 @login_required
 def start_correction(meeting_id: int):
     try:
-        services.start_correction(acting_user(), meeting_id, request.form.get("reason", ""), origin=request_origin(),
-                                  now=utc_now())
+        with undone_if_refused():
+            services.start_correction(acting_user(), meeting_id, request.form.get("reason", ""), origin=request_origin(),
+                                      now=utc_now())
     except InvalidInput as invalid:
-        db.session.rollback()
         flash(invalid.field_errors["reason"], "error")
         return redirect(url_for("minutes.read", meeting_id=meeting_id))
-    db.session.commit()
     return redirect(url_for("minutes.edit_correction", meeting_id=meeting_id))
 
 
@@ -179,7 +172,6 @@ def approve_correction(meeting_id: int):
 @login_required
 def document(document_id: int):
     found = downloadable(acting_user(), document_id, origin=request_origin())
-    db.session.commit()  # the download is audited
     return _pdf_response(found)
 
 
@@ -192,11 +184,10 @@ def _pdf_response(found: Document):
 def by_link(token: str):
     """A family member's (or guest's) personal link: the meeting and a download button; no sign-in."""
     try:
-        meeting, version, name = services.minutes_for_link(token, configured_links(), origin=request_origin())
+        with undone_if_refused(LinkRefused, LinkExpired):
+            meeting, version, name = services.minutes_for_link(token, configured_links(), origin=request_origin())
     except (LinkRefused, LinkExpired) as problem:
-        db.session.rollback()
         return render_template("minutes/link_problem.html", expired=isinstance(problem, LinkExpired)), 410
-    db.session.commit()  # the look is audited
     return render_template("minutes/by_link.html", meeting=meeting, version=version, name=name, token=token,
                            starts=meeting.starts_at.astimezone(LONDON))
 
@@ -204,13 +195,12 @@ def by_link(token: str):
 @blueprint.route("/minutes/<token>/pdf")
 def pdf_by_link(token: str):
     try:
-        found = services.document_for_link(token, configured_links(), origin=request_origin())
+        with undone_if_refused(LinkRefused, LinkExpired):
+            found = services.document_for_link(token, configured_links(), origin=request_origin())
     except (LinkRefused, LinkExpired) as problem:
-        db.session.rollback()
         return render_template("minutes/link_problem.html", expired=isinstance(problem, LinkExpired)), 410
     if found is None:
         abort(404)
-    db.session.commit()  # the download is audited
     return _pdf_response(found)
 
 
@@ -219,7 +209,6 @@ def pdf_by_link(token: str):
 def action_done(case_id: int, action_id: int):
     """From the case page, or from the owner's home page (an agency practitioner sees no case page)."""
     action = services.mark_done(acting_user(), case_id, action_id, origin=request_origin(), now=utc_now())
-    db.session.commit()
     flash(f"Action marked as done: {action.action}", "success")
     if request.form.get("back_to") == "home":
         return redirect(url_for("shell.home") + "#actions-i-own")
@@ -230,5 +219,4 @@ def action_done(case_id: int, action_id: int):
 @login_required
 def my_meetings():
     meetings = services.meetings_invited_to(acting_user(), origin=request_origin())
-    db.session.commit()  # the look is audited
     return render_template("minutes/my_meetings.html", meetings=meetings, now=utc_now())

@@ -8,7 +8,6 @@ from flask_login import login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.columns import utc_now
-from webapp.extensions import db
 from webapp.monitoring.services import banner_alerts, dismiss_alert
 from webapp.shell.security import acting_user, request_origin
 
@@ -35,7 +34,6 @@ def dismiss(alert_id: int):
         flash("Alert dismissed. It is raised again if the problem goes on.", "success")
     else:
         flash("That alert had already cleared.", "success")
-    db.session.commit()
     return redirect(_back_to(request.form.get("next")))
 
 

@@ -4,8 +4,8 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 from webapp.partnership import services
 from webapp.shell.schema_forms import parse_submission
 from webapp.shell.security import acting_user, request_origin
@@ -28,11 +28,10 @@ def settings():
         return _page()
     values = {key: value for key, value in request.form.items() if key != "csrf_token"}
     try:
-        changed = services.change_settings(acting_user(), values, origin=request_origin())
+        with undone_if_refused():
+            changed = services.change_settings(acting_user(), values, origin=request_origin())
     except InvalidInput as invalid:
-        db.session.rollback()
         return _page(errors=invalid.field_errors, values=values, status=400)
-    db.session.commit()
     flash(f"{len(changed)} setting(s) changed" if changed else "No setting changed", "success")
     return redirect(url_for("partnership.settings"))
 
@@ -42,12 +41,11 @@ def settings():
 def add_holiday():
     answers, _ = parse_submission(HOLIDAY_FORM, request.form)  # a date that does not exist is left out
     try:
-        holiday = services.add_extra_holiday(acting_user(), date.fromisoformat(answers["on"]) if "on" in answers
-                                             else None, answers.get("name", ""), origin=request_origin())
+        with undone_if_refused():
+            holiday = services.add_extra_holiday(acting_user(), date.fromisoformat(answers["on"]) if "on" in answers
+                                                 else None, answers.get("name", ""), origin=request_origin())
     except InvalidInput as invalid:
-        db.session.rollback()
         return _page(holiday_errors=invalid.field_errors, holiday=answers, status=400)
-    db.session.commit()
     flash(f"{holiday.name} added: deadlines count it from now on", "success")
     return redirect(url_for("partnership.settings"))
 
@@ -60,6 +58,5 @@ def remove_holiday(on: str):
     except ValueError:
         return redirect(url_for("partnership.settings"))
     services.remove_extra_holiday(acting_user(), day, origin=request_origin())
-    db.session.commit()
     flash("Bank holiday removed", "success")
     return redirect(url_for("partnership.settings"))

@@ -6,8 +6,8 @@ from flask_login import login_required
 
 from webapp.cases.choices import choice_provider
 from webapp.columns import utc_now
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 from webapp.pregnancy import matching, services
 from webapp.shell.form_pages import Posted, post_schema_form
 from webapp.shell.schema_forms import build_fields, describe_answers, error_list
@@ -56,8 +56,6 @@ def notification_page(notification_id: int):
         if posted.saved:
             flash(f"Notification {notification.reference} acknowledged; the midwife has been told", "success")
             return redirect(url_for("pregnancy.agency_list"))
-    else:
-        db.session.commit()  # the look is audited
     fields = build_fields(schema, posted.answers, posted.errors, rows_shown=posted.rows)
     return render_template("pregnancy/notification.html", notification=notification, task=task, fields=fields,
                            errors=error_list(fields), due=services.acknowledgement_due(notification),
@@ -71,7 +69,6 @@ def notification_page(notification_id: int):
 @login_required
 def known_families():
     matches = matching.matches_for_social_care(acting_user(), origin=request_origin())
-    db.session.commit()  # showing the matches is audited
     return render_template("pregnancy/known_families.html", matches=matches)
 
 
@@ -84,18 +81,16 @@ def household(notification_id: int):
         choice = request.form.get("household", "")
         if choice == "none" or choice.isdecimal():
             try:
-                matching.decide_match(actor, notification_id, int(choice) if choice.isdecimal() else None,
-                                      origin=request_origin(), now=utc_now())
+                with undone_if_refused():
+                    matching.decide_match(actor, notification_id, int(choice) if choice.isdecimal() else None,
+                                          origin=request_origin(), now=utc_now())
             except InvalidInput as invalid:
-                db.session.rollback()
                 error = invalid.field_errors["household"]
             else:
-                db.session.commit()
                 flash("The unborn baby is now linked to the household" if choice.isdecimal()
                       else "Recorded: the mother does not belong to these households", "success")
                 return redirect(url_for("pregnancy.known_families"))
         else:
             error = "Select the household the mother belongs to, or that she belongs to none of them"
     match = matching.open_match(actor, notification_id, origin=request_origin())
-    db.session.commit()  # the look is audited
     return render_template("pregnancy/household.html", match=match, error=error), (400 if error else 200)

@@ -7,8 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.columns import utc_now
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 from webapp.processes import services
 from webapp.shell.security import acting_user, request_origin
 
@@ -43,33 +43,29 @@ def edit(process_id: str):
     action = request.form.get("action", "save")
     if request.method == "POST":
         try:
-            if action == "deploy":
-                deployed = services.deploy(acting_user(), process_id, origin=request_origin())
-                db.session.commit()
-                flash(f"Deployed as version {deployed.id}: new cases start on it; running ones stay on theirs",
-                      "success")
-                return redirect(url_for("processes.index"))
-            if action == "migrate":
-                moved = services.migrate_instances(
-                    acting_user(), process_id, [int(i) for i in request.form.getlist("instances") if i.isdecimal()],
-                    origin=request_origin(), now=utc_now())
-                db.session.commit()
-                flash(f"{moved} case(s) moved to version {version.id}; they carry on from the steps they were at",
-                      "success")
-                return redirect(url_for("processes.edit", process_id=process_id))
-            if action == "discard":
-                services.discard_draft(acting_user(), process_id, origin=request_origin())
-                db.session.commit()
-                flash("Draft discarded", "success")
-                return redirect(url_for("processes.edit", process_id=process_id))
-            diagrams, forms = _posted_files()
-            draft, problems = services.save_draft(acting_user(), process_id, diagrams, forms,
-                                                  origin=request_origin(), now=utc_now())
+            with undone_if_refused():
+                if action == "deploy":
+                    deployed = services.deploy(acting_user(), process_id, origin=request_origin())
+                    flash(f"Deployed as version {deployed.id}: new cases start on it; running ones stay on theirs",
+                          "success")
+                    return redirect(url_for("processes.index"))
+                if action == "migrate":
+                    moved = services.migrate_instances(
+                        acting_user(), process_id, [int(i) for i in request.form.getlist("instances") if i.isdecimal()],
+                        origin=request_origin(), now=utc_now())
+                    flash(f"{moved} case(s) moved to version {version.id}; they carry on from the steps they were at",
+                          "success")
+                    return redirect(url_for("processes.edit", process_id=process_id))
+                if action == "discard":
+                    services.discard_draft(acting_user(), process_id, origin=request_origin())
+                    flash("Draft discarded", "success")
+                    return redirect(url_for("processes.edit", process_id=process_id))
+                diagrams, forms = _posted_files()
+                draft, problems = services.save_draft(acting_user(), process_id, diagrams, forms,
+                                                      origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
         else:
-            db.session.commit()
             flash("Draft saved: it passes validation" if not problems else
                   f"Draft saved with {len(problems)} problem(s) to fix before deploying", "success")
             return redirect(url_for("processes.edit", process_id=process_id))
@@ -88,7 +84,6 @@ def edit(process_id: str):
 @login_required
 def export(process_id: str):
     archive = services.export_bundle(acting_user(), process_id, origin=request_origin())
-    db.session.commit()  # the export is audited
     return archive, 200, {"Content-Type": "application/zip",
                           "Content-Disposition": f'attachment; filename="{process_id}.zip"'}
 

@@ -7,8 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.columns import utc_now
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 from webapp.information_requests.models import SAFER_SLEEP
 from webapp.information_requests.views import send_request
 from webapp.safer_sleep import services
@@ -42,7 +42,6 @@ def _back_to(case_id: int, step: str):
 @login_required
 def assessments(case_id: int):
     case, found = services.assessments_on_case(acting_user(), case_id, origin=request_origin())
-    db.session.commit()  # the look is audited
     entries = [(a, risk_flags(a.answers), describe_answers(services.SCHEMA, a.answers)) for a in found]
     return render_template("safer_sleep/list.html", case=case, entries=entries)
 
@@ -59,8 +58,6 @@ def record(case_id: int):
         if posted.saved:
             flash("Safer-sleep assessment recorded", "success")
             return redirect(_back_to(case_id, step))
-    else:
-        db.session.commit()  # the look is audited
     fields = build_fields(services.SCHEMA, posted.answers, posted.errors, rows_shown=posted.rows)
     return render_template("safer_sleep/record.html", case=case, fields=fields, errors=error_list(fields),
                            back=_back_to(case_id, step)), (400 if posted.errors else 200)
@@ -75,16 +72,13 @@ def ask(case_id: int):
     if request.method == "POST":
         values = request.form
         try:
-            made = send_request(actor, case_id, values, kind=SAFER_SLEEP)
+            with undone_if_refused():
+                made = send_request(actor, case_id, values, kind=SAFER_SLEEP)
         except InvalidInput as invalid:
-            db.session.rollback()
             errors = invalid.field_errors
         else:
-            db.session.commit()
             flash(f"{made.agency.name} has been asked to record a safer-sleep assessment", "success")
             return redirect(url_for("cases.case_page", case_id=case_id) + "#safer-sleep")
-    else:
-        db.session.commit()  # the look is audited
     agencies, people = services.agencies_to_ask()
     return render_template("safer_sleep/ask.html", case=case, agencies=agencies, people=people, errors=errors,
                            values=values), (400 if errors else 200)

@@ -1,5 +1,5 @@
 """The one shape of a page posting a schema form to a service: read the answers, let the service save them in the
-request's transaction, then commit, or roll back and show what is wrong (nothing changed)."""
+request's transaction (committed when the view returns), or undo what it did and show what is wrong."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 from werkzeug.datastructures import MultiDict
 
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 from webapp.shell.schema_forms import read_form
 
 
@@ -29,9 +29,8 @@ def post_schema_form(schema: dict, form: MultiDict, save: Callable[[dict], Any])
     if errors:
         return Posted(answers, errors, rows)
     try:
-        result = save(answers)
+        with undone_if_refused():
+            result = save(answers)
     except InvalidInput as invalid:
-        db.session.rollback()
         return Posted(answers, invalid.field_errors, rows)
-    db.session.commit()
     return Posted(answers, {}, rows, saved=True, result=result)

@@ -6,8 +6,8 @@ from typing import Callable, TypeVar
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.extensions import db
 
 T = TypeVar("T")
 
@@ -28,13 +28,12 @@ def show_service_errors(form: FlaskForm, error: InvalidInput) -> None:
 
 
 def submit(form: FlaskForm, change: Callable[[], T]) -> T | None:
-    """Run a service change for a valid form and commit it; when the service refuses the data, roll back,
-    show its messages on the form and return None (nothing was changed)."""
+    """Run a service change for a valid form (the request commits it); when the service refuses the data, undo
+    what it did, show its messages on the form and return None (nothing was changed)."""
     try:
-        result = change()
+        with undone_if_refused():
+            result = change()
     except InvalidInput as error:
-        db.session.rollback()
         show_service_errors(form, error)
         return None
-    db.session.commit()
     return result

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from webapp.auth.roles import Role
 from webapp.cases.models import case_reference
 from webapp.columns import LONDON, london_time, long_date, utc_now
-from webapp.database import describe_transient, is_transient, retry_transient_errors, view_commit_sent
+from webapp.database import commit_each_request, describe_transient, is_transient, view_commit_sent
 from webapp.errors import DomainError
 from webapp.extensions import db, login_manager
 from webapp.minutes.services import actions_owned_by
@@ -174,4 +174,4 @@ def register_error_pages(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         return render_template("shell/error.html", title=title, advice=advice), 503, headers
 
-    retry_transient_errors(app)
+    commit_each_request(app)
