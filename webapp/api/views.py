@@ -92,7 +92,7 @@ def cases():
 
 @blueprint.get("/cases/<int:case_id>")
 def case(case_id: int):
-    view = case_services.view_case(g.api_user, _id(case_id), origin=request_origin())
+    view = case_services.view_case(g.api_user, _id(case_id), origin=request_origin(), now=utc_now())
     return {**_case_summary(view.case),
             "open_steps": [{"task_id": s.task_id, "name": s.name, "role": s.role, "may_do": s.mine,
                             "due_at": s.due_at.isoformat() if s.due_at else None} for s in view.open_steps],

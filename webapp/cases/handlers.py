@@ -10,7 +10,7 @@ from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases import agency_notices
 from webapp.cases.models import Case, CaseAgency, Stage
-from webapp.columns import LONDON, utc_now
+from webapp.columns import LONDON
 from webapp.extensions import db
 from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
@@ -28,9 +28,9 @@ def set_case_stage(call: ServiceCall) -> dict:
     case = _case(call)
     case.stage = call.properties["stage"]
     if case.stage in {Stage.CLOSED.value, Stage.CHILD_PROTECTION.value}:
-        case.closed_at = utc_now()
+        case.closed_at = call.now
     record_event("case.stage_changed", actor_label="workflow", subject=case, detail={"stage": case.stage})
-    return {f"{case.stage}_started_on": utc_now().astimezone(LONDON).date().isoformat()}
+    return {f"{case.stage}_started_on": call.now.astimezone(LONDON).date().isoformat()}
 
 
 def allocate_case(call: ServiceCall) -> None:

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from webapp.columns import utc_now
 from webapp.escalations.models import Escalation
 from webapp.extensions import db
 from webapp.information_requests.models import InformationRequest
@@ -55,4 +54,4 @@ def open_work(case_id: int, now: datetime) -> OpenWork:
 
 def count_open_work(call: ServiceCall) -> dict:
     """Service task: how many items are open, so the diagram shows the closing step only when there are some."""
-    return {"open_work_count": len(open_work(call.subject_id, utc_now()))}
+    return {"open_work_count": len(open_work(call.subject_id, call.now))}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from webapp.cases.household_people import FIELD_LABELS
 from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child
 from webapp.cases.models import Case, Child, StepRecord
 from webapp.cases.steps import correctable
-from webapp.columns import LONDON, utc_now
+from webapp.columns import LONDON
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
 from webapp.documents.services import plan_documents
@@ -72,7 +72,7 @@ class CaseView:
     member_updates: dict = field(default_factory=dict)  # member id -> what this case's referral added or changed
 
 
-def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
+def view_case(actor, case_id: int, *, origin: Origin, now: datetime) -> CaseView:
     """Everything the case page shows; the look is audited."""
     case = get_visible_case(actor, case_id)
     record_event("case.viewed", actor=actor, subject=case, origin=origin)
@@ -93,7 +93,7 @@ def view_case(actor, case_id: int, *, origin: Origin) -> CaseView:
                     requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
                     or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id),
                     case_actions(case.id), plan_documents(case.id), escalations_on_case(case.id),
-                    utc_now().astimezone(LONDON).date(), member_updates(case.id))
+                    now.astimezone(LONDON).date(), member_updates(case.id))
 
 
 def member_updates(case_id: int) -> dict[int, dict[str, list[str]]]:

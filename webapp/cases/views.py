@@ -54,7 +54,7 @@ def case_list():
 @blueprint.route("/cases/<int:case_id>")
 @login_required
 def case_page(case_id: int):
-    view = services.view_case(acting_user(), case_id, origin=request_origin())
+    view = services.view_case(acting_user(), case_id, origin=request_origin(), now=utc_now())
     return render_template("cases/case.html", view=view, case=view.case)
 
 

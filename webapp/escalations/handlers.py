@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from webapp.columns import LONDON, utc_now
+from webapp.columns import LONDON
 from webapp.escalations.models import FINAL_STAGE, Escalation, EscalationStage
 from webapp.escalations.holders import holders, tell
 from webapp.extensions import db
@@ -22,7 +22,7 @@ WHY_NEXT_STAGE = {
 
 def start_escalation_stage(call: ServiceCall) -> dict:
     escalation = db.session.get(Escalation, call.subject_id)
-    number, now = int(call.properties["stage"]), utc_now()
+    number, now = int(call.properties["stage"]), call.now
     today = now.astimezone(LONDON).date().isoformat()
     previous = escalation.stages[-1] if escalation.stages else None
     if previous is not None and previous.closed_at is None:  # its deadline passed, perhaps with a statement unconfirmed

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
-from webapp.columns import long_date, utc_now
+from webapp.columns import long_date
 from webapp.extensions import db
 from webapp.information_requests.models import ESCALATION_TIMER, InformationRequest
 from webapp.information_requests.notices import tell_agency
@@ -32,7 +32,7 @@ def chase_information_request(call: ServiceCall) -> None:
     request = _request(call)
     if request.withdrawn_at is not None:  # a request started before withdrawal ended its process: never chased
         return
-    request.chased_at = utc_now()
+    request.chased_at = call.now
     due, escalation = request.due, timer_due(request.workflow_instance_id, ESCALATION_TIMER)
     tell_agency(request, "Reminder: information request overdue",
                 "Children's social care is still waiting for your agency's answer about a child."
@@ -46,7 +46,7 @@ def escalate_information_request(call: ServiceCall) -> None:
     request = _request(call)
     if request.withdrawn_at is not None:  # a request started before withdrawal ended its process: never chased
         return
-    request.escalated_at = utc_now()
+    request.escalated_at = call.now
     managers = [u for u in db.session.scalars(select(User).where(User.team_id == request.case.team_id,
                                                                  User.is_active.is_(True)))
                 if u.has_role(Role.TEAM_MANAGER)]

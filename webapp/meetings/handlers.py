@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from webapp.audit.services import record_event
-from webapp.columns import LONDON, utc_now
+from webapp.columns import LONDON
 from webapp.extensions import db
 from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
@@ -36,12 +36,12 @@ def plan_meeting(call: ServiceCall) -> dict:
 
 
 def send_meeting_invitations(call: ServiceCall) -> None:
-    send_invitations(_meeting(call), configured_mailing(), utc_now())
+    send_invitations(_meeting(call), configured_mailing(), call.now)
 
 
 def remind_unanswered_invitees(call: ServiceCall) -> None:
     """E-mail the convenor the invitees without an answer; the subject names the case reference only."""
-    meeting, now = _meeting(call), utc_now()
+    meeting, now = _meeting(call), call.now
     waiting = [i for i in meeting.current_invitees if i.answer == "needs_action"]
     if meeting.status != "planned" or not waiting or (meeting.invitations_sent_at or now) > now - REMINDER_GRACE:
         return

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from webapp.audit.services import record_event
-from webapp.columns import utc_now
 from webapp.extensions import db
 from webapp.pregnancy.models import PregnancyNotification
 from webapp.pregnancy.notices import tell_health_visiting, tell_midwife, tell_safeguarding_lead_and_midwife
@@ -15,7 +14,7 @@ def _notification(call: ServiceCall) -> PregnancyNotification:
 
 def chase_pregnancy_notification(call: ServiceCall) -> None:
     notification = _notification(call)
-    notification.chased_at = utc_now()
+    notification.chased_at = call.now
     tell_health_visiting(notification, "Reminder: pregnancy notification not acknowledged",
                          "A pregnancy notified by midwifery has not been acknowledged, and its deadline has come.")
     record_event("pregnancy.chased", actor_label="workflow", subject=notification)
@@ -23,7 +22,7 @@ def chase_pregnancy_notification(call: ServiceCall) -> None:
 
 def escalate_pregnancy_notification(call: ServiceCall) -> None:
     notification = _notification(call)
-    notification.escalated_at = utc_now()
+    notification.escalated_at = call.now
     tell_safeguarding_lead_and_midwife(
         notification, "Pregnancy notification unacknowledged",
         f"{notification.health_visiting_agency.name} has not acknowledged a pregnancy notification, even after a "

@@ -41,19 +41,21 @@ class WorkflowFailed(DomainError):
     status_code = 422
 
 
-def _attach_handlers(loaded: Loaded) -> Loaded:
-    """The restricted engine, with service tasks dispatched to the handler table for this instance."""
+def _attach_handlers(loaded: Loaded, now: datetime | None) -> Loaded:
+    """The restricted engine, with service tasks dispatched to the handler table for this instance; a handler
+    is told the time of the step or timer that ran it (None only where no step runs: reading an instance)."""
 
     def call_handler(name: str, step: str, properties: dict, data: dict) -> dict | None:
         return wired().handlers[name].function(
-            ServiceCall(loaded.instance_id, loaded.subject_type, loaded.subject_id, step, data, properties))
+            ServiceCall(loaded.instance_id, loaded.subject_type, loaded.subject_id, step, data, properties,
+                        now or utc_now()))
 
     loaded.workflow.script_engine = script_engine(call_handler)
     return loaded
 
 
-def _load(instance_id: int, *, lock: bool = True) -> Loaded:
-    return _attach_handlers(lock_and_load(instance_id, lock=lock))
+def _load(instance_id: int, now: datetime | None = None, *, lock: bool = True) -> Loaded:
+    return _attach_handlers(lock_and_load(instance_id, lock=lock), now)
 
 
 def _run(loaded: Loaded) -> None:
@@ -92,7 +94,7 @@ def start_instance(process_id: str, subject_type: str, subject_id: int, data: di
     start = workflow.get_next_task(state=TaskState.READY)
     if start is not None:
         start.data.update(workflow.data)
-    loaded = _attach_handlers(insert_instance(version, subject_type, subject_id, workflow, now))
+    loaded = _attach_handlers(insert_instance(version, subject_type, subject_id, workflow, now), now)
     _run(loaded)
     save(loaded, now)
     record_event("workflow.started", actor=actor, actor_label="workflow", subject=("workflow_instances", loaded.instance_id),
@@ -118,7 +120,7 @@ def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: dat
     parallel branch or a timer completed meanwhile is simply part of it. Only the same task done meanwhile
     is a conflict, reported with who did it and when."""
     now = now or utc_now()
-    loaded = _load(instance_id)
+    loaded = _load(instance_id, now)
     try:
         task = loaded.workflow.get_task_from_id(UUID(task_id))
     except (ValueError, TaskNotFoundException):
@@ -146,7 +148,7 @@ def complete_task(instance_id: int, task_id: str, data: dict, *, actor, now: dat
 def fire_due_timers(instance_id: int, *, now: datetime | None = None) -> None:
     """Fire the instance's timers that are due and run on to the next wait."""
     now = now or utc_now()
-    loaded = _load(instance_id)
+    loaded = _load(instance_id, now)
     loaded.workflow.refresh_timers()
     _run(loaded)
     save(loaded, now)
@@ -158,7 +160,7 @@ def send_message(instance_id: int, name: str, match: dict, *, actor, now: dateti
     `match` (a meeting's own "cancelled" reaches that meeting only), and run to the next wait. A catch
     without a target would reach every waiting catcher; nothing waiting is a conflict the person is told."""
     now = now or utc_now()
-    loaded = _load(instance_id)
+    loaded = _load(instance_id, now)
     waiting = [task for task in loaded.workflow.event_manager.tasks.values()
                if isinstance(task.task_spec.event_definition, MessageEventDefinition)
                and task.task_spec.event_definition.name == name
@@ -215,7 +217,7 @@ def rearm_timers(instance_id: int, *, now: datetime | None = None) -> None:
     """Compute again the dates of the timers an instance waits for (a setting or a bank holiday changed):
     SpiffWorkflow fixes a timer's date when it starts waiting and never looks again. A date now past fires."""
     now = now or utc_now()
-    loaded = _load(instance_id)
+    loaded = _load(instance_id, now)
     for event in loaded.workflow.get_tasks(state=TaskState.WAITING):
         if isinstance(getattr(event.task_spec, "event_definition", None), TimeDateEventDefinition):
             event.internal_data.pop("event_value", None)
@@ -273,7 +275,7 @@ def rebuild_derived_rows(now: datetime | None = None) -> int:
     now = now or utc_now()
     ids = list(db.session.scalars(select(WorkflowInstance.id).where(WorkflowInstance.is_completed.is_(False))))
     for instance_id in ids:
-        loaded = _load(instance_id)
+        loaded = _load(instance_id, now)
         db.session.execute(delete(OpenTask).where(OpenTask.instance_id == instance_id))
         loaded.open_task_ids = set()
         refresh_open_tasks(loaded, now)
