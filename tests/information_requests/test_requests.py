@@ -106,3 +106,19 @@ def test_silence_is_chased_then_escalated(partnership_committed, clock):
     escalated = session.scalars(select(OutboxMessage.to_address)
                                 .where(OutboxMessage.subject.like("Information request unanswered%"))).all()
     assert escalated == ["tm1@example.org"]
+
+
+def test_the_chaser_records_the_time_of_the_pass_that_ran_it(partnership, clock):
+    """Handlers are told the time of the pass (ServiceCall.now) and never read the clock themselves: the chaser
+    records the pass's moment, a few seconds after the frozen clock's here."""
+    from datetime import timedelta
+
+    from webapp.workflow import runtime
+
+    session = partnership
+    clock.move_to(datetime(2026, 3, 6, 10, 0, tzinfo=timezone.utc))
+    request = ask(session, open_case(user(session, "sw1"), referral_answers()), AgencyKind.SCHOOL)
+    clock.move_to(datetime(2026, 3, 16, 7, 30, tzinfo=timezone.utc))  # past the due date (end of Fri 13th)
+    pass_time = datetime.now(timezone.utc) + timedelta(seconds=5)
+    runtime.fire_due_timers(request.workflow_instance_id, now=pass_time)
+    assert session.get(InformationRequest, request.id).chased_at == pass_time
