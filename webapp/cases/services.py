@@ -9,7 +9,7 @@ from sqlalchemy import select
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
-from webapp.cases.access import can_do_step, can_see, get_visible_case
+from webapp.cases.access import can_do_step, can_do_task, can_see, get_visible_case
 from webapp.cases.choices import choice_provider
 from webapp.cases.household_people import FIELD_LABELS
 from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child
@@ -77,7 +77,7 @@ def view_case(actor, case_id: int, *, origin: Origin, now: datetime) -> CaseView
     case = get_visible_case(actor, case_id)
     record_event("case.viewed", actor=actor, subject=case, origin=origin)
     siblings = [_sibling(actor, child) for child in case.child.household.children if child.id != case.child_id]
-    steps = [OpenStep(t.task_id, t.name, t.role, can_do_step(actor, case, t.role), t.due_at) for t in db.session.scalars(
+    steps = [OpenStep(t.task_id, t.name, t.role, can_do_task(actor, case, t), t.due_at) for t in db.session.scalars(
         select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id)
         .order_by(OpenTask.ready_at)).all()]
     provide = choice_provider(case.team_id, case.id)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from webapp.audit.services import Origin, record_event
-from webapp.cases.access import get_visible_case, require_step
+from webapp.cases.access import get_visible_case, require_task
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.handlers import debrief_attendance
 from webapp.cases.models import Case, StepCorrection, StepDraft, StepRecord
@@ -52,7 +52,7 @@ def open_step(actor, case_id: int, task_id: str, *, origin: Origin, audit: bool 
     a page of its own: the step link only leads there, and that page audits the look)."""
     case = get_visible_case(actor, case_id)
     task = _open_task(case, task_id)
-    require_step(actor, case, task.role, task.name)
+    require_task(actor, case, task)
     draft = db.session.scalar(select(StepDraft).where(StepDraft.draft_key == task_id, StepDraft.user_id == actor.id))
     if audit and task.form_key not in STEP_PAGES:
         record_event("case.step_viewed", actor=actor, subject=case, origin=origin, detail={"step": task.bpmn_id})

@@ -67,13 +67,19 @@ class OpenTask(db.Model):
     task_id: Mapped[str] = mapped_column(String(36))
     bpmn_id: Mapped[str] = mapped_column(String(120))
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str | None] = mapped_column(String(32))  # the first of `roles`: work lists go by it
+    roles: Mapped[str | None] = mapped_column(String(200))  # every role the diagram names, comma-separated
     form_key: Mapped[str | None] = mapped_column(String(120))
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ready_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    @property
+    def role_values(self) -> tuple[str, ...]:
+        """The roles that may do the step (anyone holding one of them, as the runtime checks)."""
+        return tuple(self.roles.split(",")) if self.roles else ((self.role,) if self.role else ())
 
 
 class TaskCompletion(db.Model):

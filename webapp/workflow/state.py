@@ -169,6 +169,7 @@ def refresh_open_tasks(loaded: Loaded, now: datetime) -> None:
     new_rows = [{
         "instance_id": loaded.instance_id, "task_id": task_id, "bpmn_id": task.task_spec.bpmn_id,
         "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id, "role": loaded.task_meta(task).get("role"),
+        "roles": ",".join(loaded.task_meta(task).get("roles") or []) or None,
         "form_key": loaded.task_meta(task).get("form_key"), "subject_type": loaded.subject_type,
         "subject_id": loaded.subject_id, "ready_at": now, "due_at": task_due_at(task),
     } for task_id, task in ready.items() if task_id not in loaded.open_task_ids]
