@@ -132,11 +132,13 @@ def _bind_extensions(app: Flask) -> None:
 
 
 def _wire_core() -> None:
-    """The workflow core gets its tables (handlers, diagram contract, role rule, expression sources) here."""
-    from webapp.wiring import wire_expressions, wire_workflow
+    """The core gets its tables (handlers, diagram contract, role rule, expression sources, step hooks, document
+    kinds) here, from webapp/wiring.py."""
+    from webapp.wiring import wire_expressions, wire_features, wire_workflow
 
     wire_workflow()
     wire_expressions()
+    wire_features()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,16 +1,22 @@
-"""Where features plug into the core: the tables `create_app` hands the workflow core at start-up. A feature
-adds itself by adding rows here (its service-task handlers in webapp/service_handlers.py, the diagram ids its
-code relies on in DIAGRAM_CONTRACT); the core imports none of them."""
+"""Where features plug into the core: the tables `create_app` hands the core at start-up. A feature adds itself by
+adding rows here (its service-task handlers in webapp/service_handlers.py, the diagram ids its code relies on in
+DIAGRAM_CONTRACT, what it adds to a case step in STEP_HOOKS, its PDFs in DOCUMENT_KINDS); the core (the workflow
+runtime, the generic case step, the documents package) imports none of them."""
 from __future__ import annotations
 
 from webapp.auth.roles import role_value_from_text, step_refusal
-from webapp.cases import closure, dashboard, flags, plan_actions, referrals, steps
+from webapp.cases import closure, dashboard, flags, handlers as case_handlers, referrals
+from webapp.cases.step_hooks import StepHooks, install_step_hooks
+from webapp.documents.services import DocumentKind, install_document_kinds
 from webapp.escalations import services as escalations
 from webapp.information_requests import models as information_request_models, services as information_requests
 from webapp.meetings import services as meetings
 from webapp.minutes import services as minutes
+from webapp.minutes.documents import minutes_html
 from webapp.partnership.definitions import DEFINITIONS
 from webapp.partnership.services import extra_holidays, setting_value
+from webapp.plans import actions as plan_actions, hooks as plan_hooks
+from webapp.plans.document import PLAN_DOCUMENT, plan_html
 from webapp.pregnancy import services as pregnancy
 from webapp.safer_sleep import services as safer_sleep
 from webapp.service_handlers import SERVICE_HANDLERS
@@ -21,10 +27,29 @@ from webapp.workflow.wiring import Wiring, install
 # Every diagram id, form key, message and task-data name that Python relies on: a deploy that removes or
 # renames one is refused, naming the module (webapp/workflow/contract.py).
 DIAGRAM_CONTRACT = contract_table(
-    referrals.NEEDS, flags.NEEDS, dashboard.NEEDS, closure.NEEDS, plan_actions.NEEDS, steps.NEEDS,
+    referrals.NEEDS, flags.NEEDS, dashboard.NEEDS, closure.NEEDS, plan_actions.NEEDS, case_handlers.NEEDS,
     safer_sleep.NEEDS, meetings.NEEDS, minutes.NEEDS, information_request_models.NEEDS, information_requests.NEEDS,
     pregnancy.NEEDS, escalations.NEEDS,
 )
+
+# What a feature adds to the generic case step of a form key: first answers, answers it always carries, a
+# refusal, and what follows a completion or a correction (webapp/cases/step_hooks.py). Applied in this order.
+STEP_HOOKS: dict[str, tuple[StepHooks, ...]] = {
+    plan_actions.PLAN_FORM: (safer_sleep.PLAN_HOOKS, plan_hooks.PLAN_HOOKS),
+    safer_sleep.REVIEW_FORM: (safer_sleep.REVIEW_HOOKS,),
+    case_handlers.DEBRIEF_FORM: (case_handlers.DEBRIEF_HOOKS,),
+}
+
+# The PDFs the features make; webapp/documents queues, renders (in the worker) and stores them all.
+DOCUMENT_KINDS = {
+    minutes.MINUTES_DOCUMENT: DocumentKind("minutes", minutes_html),
+    PLAN_DOCUMENT: DocumentKind("child in need plan", plan_html),
+}
+
+
+def wire_features() -> None:
+    install_step_hooks(STEP_HOOKS)
+    install_document_kinds(DOCUMENT_KINDS)
 
 
 def wire_workflow() -> None:

@@ -2,6 +2,7 @@
 other agencies involved, and ask for a debrief when a case closes after a serious incident."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from webapp.agencies.models import Agency, AgencyKind
@@ -10,12 +11,17 @@ from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases import agency_notices
 from webapp.cases.models import Case, CaseAgency, Stage
+from webapp.cases.step_hooks import StepHooks
 from webapp.columns import LONDON
 from webapp.extensions import db
 from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
 from webapp.meetings.models import Invitee, Meeting
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.handlers import ServiceCall
+
+NEEDS = DiagramNeeds(__name__)
+DEBRIEF_FORM = NEEDS.form("section17", "debrief", "the debrief step's attendance is filled in from the case")
 
 
 def _case(call: ServiceCall) -> Case:
@@ -123,6 +129,14 @@ def debrief_people(case: Case) -> list[DebriefPerson]:
 def debrief_attendance(case: Case) -> list[dict]:
     """The debrief form's attendance rows to start from (what the step page would prefill)."""
     return [{"name": person.name, "role_or_agency": person.role_or_agency} for person in debrief_people(case)]
+
+
+def debrief_starting_answers(case: Case, answers: dict, now: datetime) -> dict:
+    """The debrief step, first opened, lists the practitioners involved as its attendance."""
+    return {"attendance": debrief_attendance(case)}
+
+
+DEBRIEF_HOOKS = StepHooks(starting_answers=debrief_starting_answers)
 
 
 DEBRIEF_MAIL = {

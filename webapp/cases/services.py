@@ -18,11 +18,11 @@ from webapp.cases.steps import correctable
 from webapp.columns import LONDON
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
-from webapp.documents.services import plan_documents
 from webapp.escalations.services import on_case as escalations_on_case
 from webapp.information_requests.services import requests_on_case
 from webapp.meetings.services import meetings_on_case
 from webapp.minutes.services import case_actions
+from webapp.plans.document import plan_documents
 from webapp.shell.schema_forms import describe_answers
 from webapp.workflow import runtime
 from webapp.workflow.models import OpenTask

@@ -9,20 +9,14 @@ from sqlalchemy import delete, select
 from webapp.audit.services import Origin, record_event
 from webapp.cases.access import get_visible_case, require_task
 from webapp.cases.choices import check_choices, choice_provider
-from webapp.cases.handlers import debrief_attendance
 from webapp.cases.models import Case, StepCorrection, StepDraft, StepRecord
-from webapp.cases.plan_actions import PLAN_FORM, track_plan_actions
-from webapp.documents.services import queue_document
+from webapp.cases import step_hooks
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
-from webapp.safer_sleep import services as safer_sleep
 from webapp.workflow import runtime
-from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.models import OpenTask
 
 
-NEEDS = DiagramNeeds(__name__)
-DEBRIEF_FORM = NEEDS.form("section17", "debrief", "the debrief step's own page")
 # Steps done on a page of their own (their content lives in the meetings and minutes domains).
 STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance",
               "meeting_minutes": "minutes.write_step", "minutes_approval": "minutes.approve_step",
@@ -60,14 +54,9 @@ def open_step(actor, case_id: int, task_id: str, *, origin: Origin, audit: bool 
 
 
 def starting_answers(step: Step, *, now: datetime) -> dict:
-    """What the step's form opens with: the actor's draft; on a plan the safer-sleep actions it lacks; on a
-    debrief, first opened, the practitioners involved as its attendance."""
-    answers = step.draft.answers if step.draft else {}
-    if step.task.form_key == PLAN_FORM:
-        answers = safer_sleep.with_plan_actions(step.case, answers, now)
-    if step.task.form_key == DEBRIEF_FORM and not answers:
-        answers = {"attendance": debrief_attendance(step.case)}
-    return answers
+    """What the step's form opens with: the actor's draft, and what the form key's hooks add (on a plan the
+    safer-sleep actions it lacks; on a debrief, first opened, the practitioners involved as its attendance)."""
+    return step_hooks.opening_answers(step.case, step.task.form_key, step.draft.answers if step.draft else None, now)
 
 
 def save_draft(actor, case_id: int, task_id: str, answers: dict, *, origin: Origin, now: datetime) -> StepDraft:
@@ -91,13 +80,11 @@ def complete_step(actor, case_id: int, task_id: str, answers: dict, *, origin: O
 def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Origin, now: datetime,
                 schema: dict | None = None) -> StepRecord:
     schema = schema or runtime.step_form(task.instance_id, task.form_key)
-    if task.form_key == PLAN_FORM:  # the plan always carries the safer-sleep actions
-        answers = safer_sleep.with_plan_actions(case, answers, now)
-    gated = safer_sleep.check_requirement(case, task.form_key, now)
+    answers = step_hooks.completed_answers(case, task.form_key, answers, now)
+    refused, gated = step_hooks.refusal(case, task.form_key, now)
     errors = {**gated, **check_choices(schema, answers, choice_provider(case.team_id, case.id))}
     if errors:
-        raise InvalidInput("The step was not completed: "
-                           + ("a safer-sleep assessment is needed first" if gated else "check the answers"), errors)
+        raise InvalidInput(f"The step was not completed: {refused or 'check the answers'}", errors)
     saved = runtime.complete_task(task.instance_id, task.task_id, answers, actor=actor, now=now)
     db.session.expunge(task)  # the runtime removed its row with a plain DELETE; forget the stale object
     record = StepRecord(case_id=case.id, task_id=task.task_id, bpmn_id=task.bpmn_id, step_name=task.name,
@@ -106,9 +93,7 @@ def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Ori
     db.session.execute(delete(StepDraft).where(StepDraft.draft_key == task.task_id))
     db.session.flush()
     record_event("case.step_completed", actor=actor, subject=case, origin=origin, detail={"step": task.bpmn_id})
-    if task.form_key == PLAN_FORM:  # each plan written (first or amended) is kept as a PDF, its actions tracked
-        queue_document(case.id, "cin_plan", record.id, f"Child in need plan {case.reference}", now)
-        track_plan_actions(case, record, saved, now=now)
+    step_hooks.after_recording(case, task.form_key, record, saved, now)
     return record
 
 
@@ -140,8 +125,7 @@ def correct_step(actor, case_id: int, record_id: int, answers: dict, reason: str
     from webapp.workflow.forms import form_validator, validate_submission, workflow_fields
 
     case, record, schema = correction_form(actor, case_id, record_id)
-    if record.form_key == PLAN_FORM:  # a corrected plan keeps the safer-sleep actions too
-        answers = safer_sleep.with_plan_actions(case, answers, now)
+    answers = step_hooks.completed_answers(case, record.form_key, answers, now)
     errors = check_choices(schema, answers, choice_provider(case.team_id, case.id))
     try:
         answers = validate_submission(form_validator(schema), answers)
@@ -162,7 +146,5 @@ def correct_step(actor, case_id: int, record_id: int, answers: dict, reason: str
     db.session.refresh(record)
     record_event("case.step_corrected", actor=actor, subject=case, origin=origin,
                  detail={"step": record.bpmn_id, "record_id": record.id, "correction_id": correction.id})
-    if record.form_key == PLAN_FORM:  # the corrected plan is printed again, its actions tracked anew
-        queue_document(case.id, "cin_plan", record.id, f"Child in need plan {case.reference} (corrected)", now)
-        track_plan_actions(case, record, answers, now=now)
+    step_hooks.after_recording(case, record.form_key, record, answers, now)
     return correction

@@ -3,7 +3,9 @@ A rendered PDF never changes: its SHA-256 is stored beside it, and every downloa
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import or_, select
 
@@ -19,7 +21,6 @@ from webapp.extensions import db
 MAX_ATTEMPTS = 3
 STALE_MARGIN_SECONDS = 60  # beyond the render's own timeout: building its HTML, starting the child, storing it
 STALE_CLAIM = timedelta(seconds=Settings.render_timeout_seconds + STALE_MARGIN_SECONDS)  # the default timeout
-KIND_LABELS = {"minutes": "minutes", "cin_plan": "child in need plan"}
 NOT_FOUND = "There is no such document, or it is still being prepared."
 
 
@@ -31,23 +32,28 @@ def queue_document(case_id: int, kind: str, source_id: int, title: str, now: dat
     return document
 
 
-def plan_documents(case_id: int) -> list[Document]:
-    """The PDFs of a case's plans, newest first."""
-    return list(db.session.scalars(select(Document).where(Document.case_id == case_id, Document.kind == "cin_plan")
-                                   .order_by(Document.id.desc())))
+@dataclass(frozen=True)
+class DocumentKind:
+    """A kind of PDF: what pages and alerts call it, and how its HTML is made from its source row."""
+
+    label: str
+    html: Callable[[int], str]
+
+
+_kinds: dict[str, DocumentKind] = {}
+
+
+def install_document_kinds(kinds: dict[str, DocumentKind]) -> None:
+    """The kinds of PDF the features make (webapp/wiring.py): this package renders and stores them all."""
+    _kinds.clear()
+    _kinds.update(kinds)
 
 
 def document_html(document: Document) -> str:
-    """The HTML a document is rendered from, made by its domain's own template."""
-    if document.kind == "minutes":
-        from webapp.minutes.documents import minutes_html
-
-        return minutes_html(document.source_id)
-    if document.kind == "cin_plan":
-        from webapp.cases.plan_document import plan_html
-
-        return plan_html(document.source_id)
-    raise ValueError(f"no template for documents of kind {document.kind}")
+    """The HTML a document is rendered from, made by its feature's own template."""
+    if document.kind not in _kinds:
+        raise ValueError(f"no template for documents of kind {document.kind}")
+    return _kinds[document.kind].html(document.source_id)
 
 
 def store_pdf(document: Document, pdf: bytes, now: datetime) -> None:
@@ -136,7 +142,7 @@ def mark_failed(document: Document, reason: str, now: datetime) -> None:
 
     document.status, document.last_error = "failed", reason[:300]
     raise_alert("document_failed", f"document:{document.id}",
-                f"Document {document.id} ({KIND_LABELS.get(document.kind, document.kind)}, case "
+                f"Document {document.id} ({(_kinds[document.kind].label if document.kind in _kinds else document.kind)}, case "
                 f"{case_reference(document.case_id)}) could not be rendered after {document.attempts} attempts: "
                 f"{reason}", now)
 

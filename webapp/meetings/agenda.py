@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from webapp.cases.flags import concern_flags
 from webapp.cases.models import StepRecord
-from webapp.cases.plan_actions import PLAN_STEP
 from webapp.extensions import db
 from webapp.meetings.models import Meeting
+from webapp.plans.actions import PLAN_STEP
 
 STANDARD_SECTIONS = [
     "Introductions, and who sent apologies or reports",

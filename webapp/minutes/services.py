@@ -18,7 +18,6 @@ from webapp.columns import long_date
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
 from webapp.cases.models import Case, HouseholdMember, StepRecord
-from webapp.cases.plan_actions import PLAN_STEP
 from webapp.cases.steps import Step, record_step
 from webapp.documents.models import Document
 from webapp.documents.services import queue_document
@@ -30,6 +29,7 @@ from webapp.meetings.services import attendance_meeting, get_meeting, meeting_st
 from webapp.minutes.distribution import LinkRefused, MinutesLinks, distribute
 from webapp.minutes.models import CaseAction, MinutesVersion
 from webapp.minutes.reviews import ReviewCadence, check_next_review, held_on
+from webapp.plans.actions import PLAN_STEP
 from webapp.workflow import runtime
 from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.dues import Due, timer_due
@@ -40,6 +40,7 @@ CONTENT_VALIDATOR = form_validator(CONTENT_SCHEMA)
 NEEDS = DiagramNeeds(__name__)
 WRITE_FORM = NEEDS.form("multi_agency_meeting", "meeting_minutes", "the minutes editor")
 APPROVE_FORM = NEEDS.form("multi_agency_meeting", "minutes_approval", "the approval page")
+MINUTES_DOCUMENT = "minutes"  # the document kind of a minutes version's PDF
 
 
 def versions_of(meeting_id: int) -> list[MinutesVersion]:
@@ -190,7 +191,7 @@ def issue(actor, version: MinutesVersion, *, links: MinutesLinks, origin: Origin
         db.session.add(CaseAction(case_id=version.case_id, minutes_version_id=version.id, action=row["action"],
                                   owner=row["owner"], due_on=date.fromisoformat(row["due_on"])))
     version.document = queue_document(
-        version.case_id, "minutes", version.id,
+        version.case_id, MINUTES_DOCUMENT, version.id,
         f"Minutes {meeting.case.reference} {meeting.kind_label} version {version.number}", now)
     distribute(version, links, now)
     record_event("minutes.issued", actor=actor, subject=meeting.case, origin=origin,
@@ -361,7 +362,7 @@ def document_for_link(token: str, links: MinutesLinks, *, origin: Origin) -> Doc
     if document is None or document.status != "ready":
         return None
     record_event("document.downloaded", actor_label=f"link: {email}"[:120], subject=meeting.case, origin=origin,
-                 detail={"document_id": document.id, "kind": "minutes", "sha256": document.sha256})
+                 detail={"document_id": document.id, "kind": MINUTES_DOCUMENT, "sha256": document.sha256})
     return document
 
 

@@ -16,6 +16,7 @@ from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
 from webapp.cases.flags import Flag
 from webapp.cases.models import Case, Child, StepRecord
+from webapp.cases.step_hooks import StepHooks
 from webapp.columns import LONDON, utc_now
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
@@ -111,6 +112,13 @@ def with_plan_actions(case: Case, answers: dict, now: datetime) -> dict:
     present = {str(row.get("action", "")).strip() for row in rows}
     missing = [row for row in wanted if row["action"] not in present]
     return {**answers, "actions": rows + missing} if missing else answers
+
+
+# The plan always carries the safer-sleep actions (opened, completed, corrected); the plan and the review wait
+# for an assessment when one is needed.
+NEEDED_FIRST = "a safer-sleep assessment is needed first"
+PLAN_HOOKS = StepHooks(answers=with_plan_actions, refusal=check_requirement, refusal_summary=NEEDED_FIRST)
+REVIEW_HOOKS = StepHooks(refusal=check_requirement, refusal_summary=NEEDED_FIRST)
 
 
 # -- recording and reading -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The HTML a child in need plan's PDF is rendered from (templates/pdf/cin_plan.html), from the plan step's record."""
+"""The HTML a child in need plan's PDF is rendered from (templates/pdf/cin_plan.html), from the plan step's record,
+and the case's plan PDFs."""
 from __future__ import annotations
 
 from flask import current_app
@@ -6,9 +7,11 @@ from sqlalchemy import select
 
 from webapp.agencies.models import Agency
 from webapp.cases.models import Case, StepRecord
+from webapp.documents.models import Document
 from webapp.documents.rendering import record_html, version_label
 from webapp.extensions import db
 
+PLAN_DOCUMENT = "cin_plan"  # the document kind of a plan's PDF
 VISITING = {"weekly": "Every week", "fortnightly": "Every two weeks", "every_four_weeks": "Every four weeks"}
 
 
@@ -24,3 +27,9 @@ def plan_html(record_id: int) -> str:
         version_label=version_label(len(record.corrections) + 1),
         partnership_name=current_app.config["APP_SETTINGS"].partnership_name,
         created=record.completed_at.isoformat())
+
+
+def plan_documents(case_id: int) -> list[Document]:
+    """The PDFs of a case's plans, newest first."""
+    return list(db.session.scalars(select(Document).where(Document.case_id == case_id, Document.kind == PLAN_DOCUMENT)
+                                   .order_by(Document.id.desc())))
