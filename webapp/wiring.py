@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from webapp.auth.roles import role_value_from_text, step_refusal
 from webapp.cases import closure, dashboard, flags, handlers as case_handlers, referrals
+from webapp.cases.flags import install_flag_sources
 from webapp.cases.step_hooks import StepHooks, install_step_hooks
 from webapp.documents.services import DocumentKind, install_document_kinds
 from webapp.escalations import services as escalations
@@ -40,6 +41,9 @@ STEP_HOOKS: dict[str, tuple[StepHooks, ...]] = {
     case_handlers.DEBRIEF_FORM: (case_handlers.DEBRIEF_HOOKS,),
 }
 
+# Concern flags a feature raises beside those of the referral and assessment (every step, agenda and minutes).
+FLAG_SOURCES = (safer_sleep.safer_sleep_flags,)
+
 # The PDFs the features make; webapp/documents queues, renders (in the worker) and stores them all.
 DOCUMENT_KINDS = {
     minutes.MINUTES_DOCUMENT: DocumentKind("minutes", minutes_html),
@@ -49,6 +53,7 @@ DOCUMENT_KINDS = {
 
 def wire_features() -> None:
     install_step_hooks(STEP_HOOKS)
+    install_flag_sources(FLAG_SOURCES)
     install_document_kinds(DOCUMENT_KINDS)
 
 

@@ -4,6 +4,7 @@ step loses it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -44,9 +45,15 @@ def concern_flags(case_id: int) -> list[Flag]:
              for key, label in FLAGS.items() if any(answers.get(key) == "yes" for _, answers in accounts)]
     if accounts[0][1].get("immediate_protection_needed"):
         flags.insert(0, Flag("Immediate protection was needed at referral"))
-    from webapp.safer_sleep.services import safer_sleep_flags  # late: that package builds on this module's Flag
+    return flags + [flag for source in _feature_sources for flag in source(case_id)]
 
-    return flags + safer_sleep_flags(case_id)
+
+# Features that raise flags of their own (safer sleep's risks), from webapp/wiring.py (FLAG_SOURCES).
+_feature_sources: list[Callable[[int], list[Flag]]] = []
+
+
+def install_flag_sources(sources: tuple[Callable[[int], list[Flag]], ...]) -> None:
+    _feature_sources[:] = sources
 
 
 def _latest_answers(case_id: int, bpmn_ids: tuple[str, ...]) -> dict:
