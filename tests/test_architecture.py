@@ -42,3 +42,14 @@ def test_a_forbidden_import_breaks_its_contract(tmp_path, module, forbidden, bro
     run = lint_imports(tmp_path)
     assert run.returncode != 0
     assert "0 broken" not in run.stdout and broken in " ".join(run.stdout.split()), run.stdout
+
+
+def test_no_webapp_import_hides_inside_a_function():
+    """Imports at the top show a module's dependencies (and let import-linter see them plainly); only the app
+    factory, the commands, the worker and the demo data import inside functions (they wire or start things)."""
+    allowed = {"webapp/__init__.py", "webapp/worker.py", "webapp/demo.py"}
+    hidden = [f"{path.relative_to(ROOT)}:{number}" for path in sorted((ROOT / "webapp").rglob("*.py"))
+              if str(path.relative_to(ROOT)) not in allowed and path.name != "cli.py"
+              for number, line in enumerate(path.read_text().splitlines(), 1)
+              if line.startswith((" ", "\t")) and line.lstrip().startswith(("from webapp", "import webapp"))]
+    assert hidden == []

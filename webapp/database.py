@@ -14,6 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 
+from webapp.errors import InvalidInput
+from webapp.extensions import db
+
 try:
     from psycopg import OperationalError as _PostgresOperationalError
 except ImportError:  # an installation that runs on SQLite only
@@ -76,7 +79,6 @@ def begin_writes_early() -> None:
     page view must hold the lock before it reads. Readers then wait for each other: bench/sqlite_page_views.py."""
     from flask import current_app, g, request
 
-    from webapp.extensions import db
 
     if request_may_write(request.method, request.endpoint,
                          has_session_cookie=current_app.config["SESSION_COOKIE_NAME"] in request.cookies,
@@ -155,7 +157,6 @@ def commit_each_request(app) -> None:
     raised by the before-request hooks, reaches the error pages too."""
     from flask import g, request
 
-    from webapp.extensions import db
 
     with app.app_context():
         for engine in db.engines.values():
@@ -196,9 +197,6 @@ def commit_each_request(app) -> None:
 def undone_if_refused(*refusals: type[BaseException]):
     """Around a service call whose refusal (InvalidInput, or one of `refusals`) the page shows: what the call did
     is undone (a savepoint), what the request did before it stays, and the request's one commit saves that."""
-    from webapp.errors import InvalidInput
-    from webapp.extensions import db
-
     savepoint = db.session.begin_nested()
     try:
         yield

@@ -13,11 +13,12 @@ from webapp.escalations import services as escalations
 from webapp.information_requests import models as information_request_models, services as information_requests
 from webapp.meetings import services as meetings
 from webapp.minutes import services as minutes
+from webapp.minutes.access import require_minutes_document_reader
 from webapp.minutes.documents import minutes_html
 from webapp.partnership.definitions import DEFINITIONS
 from webapp.partnership.services import extra_holidays, setting_value
 from webapp.plans import actions as plan_actions, hooks as plan_hooks
-from webapp.plans.document import PLAN_DOCUMENT, plan_html
+from webapp.plans.document import PLAN_DOCUMENT, plan_html, require_plan_reader
 from webapp.pregnancy import services as pregnancy
 from webapp.safer_sleep import services as safer_sleep
 from webapp.service_handlers import SERVICE_HANDLERS
@@ -46,8 +47,8 @@ FLAG_SOURCES = (safer_sleep.safer_sleep_flags,)
 
 # The PDFs the features make; webapp/documents queues, renders (in the worker) and stores them all.
 DOCUMENT_KINDS = {
-    minutes.MINUTES_DOCUMENT: DocumentKind("minutes", minutes_html),
-    PLAN_DOCUMENT: DocumentKind("child in need plan", plan_html),
+    minutes.MINUTES_DOCUMENT: DocumentKind("minutes", minutes_html, require_minutes_document_reader),
+    PLAN_DOCUMENT: DocumentKind("child in need plan", plan_html, require_plan_reader),
 }
 
 

@@ -13,7 +13,7 @@ from webapp.auth.roles import Role
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.household_people import add_people
 from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child, sees_household
-from webapp.cases.models import Case, CaseAgency, Child, Household, HouseholdMember, StepDraft
+from webapp.cases.models import Case, CaseAgency, Child, Household, HouseholdMember, StepDraft, StepRecord
 from webapp.cases.notices import tell_household_teams
 from webapp.cases.steps import record_step
 from webapp.columns import LONDON
@@ -38,7 +38,6 @@ DRAFT_KEY = "new-referral"
 class HouseholdMatch:
     """A household the referral may belong to, as the viewer may be told of it: its address and children's
     names only when the viewer sees one of its cases, otherwise the teams that know it and whom to contact."""
-
     household_id: int
     postcode: str
     address: str | None
@@ -269,7 +268,6 @@ class ReferralMade:
 def referrals_made(actor, *, origin: Origin) -> list[ReferralMade]:
     """An agency practitioner's own online referrals: the status and the decision only, nothing else of the case."""
     require_agency_referrer(actor)
-    from webapp.cases.models import StepRecord
 
     record_event("referral.own_listed", actor=actor, origin=origin)
     made = []

@@ -25,7 +25,8 @@ from webapp.minutes.services import case_actions
 from webapp.plans.document import plan_documents
 from webapp.shell.schema_forms import describe_answers
 from webapp.workflow import runtime
-from webapp.workflow.models import OpenTask
+from webapp.workflow.bundles import Library
+from webapp.workflow.models import OpenTask, WorkflowInstance, WorkflowVersion
 
 
 @dataclass
@@ -49,7 +50,6 @@ class HistoryEntry:
 class Sibling:
     """A brother or sister: named (with each case, and whether the viewer may open it) when the viewer may see
     one of the child's cases; otherwise child is None and only the team and whom to contact are shown."""
-
     child: Child | None
     cases: list[tuple[Case, bool]]
     known_elsewhere: list[KnownElsewhere]
@@ -138,9 +138,6 @@ def reallocate_case(actor, case_id: int, worker_id: int | None, *, origin: Origi
 
 def case_diagram(actor, case_id: int, *, origin: Origin) -> dict:
     """The case's own process diagram (the version it runs on) with its completed and current steps; audited."""
-    from webapp.workflow.bundles import Library
-    from webapp.workflow.models import WorkflowInstance, WorkflowVersion
-
     case = get_visible_case(actor, case_id)
     instance = db.session.get(WorkflowInstance, case.workflow_instance_id)
     version = db.session.get(WorkflowVersion, instance.version_id)
@@ -153,8 +150,6 @@ def case_diagram(actor, case_id: int, *, origin: Origin) -> dict:
 
 def case_audit(actor, case_id: int, *, page: int = 1, per_page: int = 100, origin: Origin) -> tuple[Case, list, bool]:
     """Who looked at or changed the case, newest first, for its managers; the look is audited too."""
-    from webapp.audit.models import AuditEvent
-
     case = get_visible_case(actor, case_id)
     if not actor.has_role(Role.TEAM_MANAGER, Role.SENIOR_MANAGER):
         raise PermissionDenied("A case's audit trail is for its managers.")

@@ -7,13 +7,15 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from webapp.audit.services import Origin, record_event
+from webapp.auth.roles import Role
+from webapp.cases import step_hooks
 from webapp.cases.access import get_visible_case, require_task
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.models import Case, StepCorrection, StepDraft, StepRecord
-from webapp.cases import step_hooks
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.workflow import runtime
+from webapp.workflow.forms import form_validator, validate_submission, workflow_fields
 from webapp.workflow.models import OpenTask
 
 
@@ -100,8 +102,6 @@ def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Ori
 def correctable(actor, record: StepRecord, case: Case) -> bool:
     """A step's author, or a team manager of the case's team, corrects it; the meeting steps whose content
     lives on their own pages (convene, attendance, minutes) are corrected there."""
-    from webapp.auth.roles import Role
-
     if record.form_key in STEP_PAGES or record.form_key is None:
         return False
     return record.completed_by_id == actor.id or (actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id)
@@ -122,8 +122,6 @@ def correct_step(actor, case_id: int, record_id: int, answers: dict, reason: str
                  now: datetime) -> StepCorrection:
     """A new version of the answers, checked like the step itself. Answers that steered the process (its
     workflow data) cannot change here: the process already took its path from them."""
-    from webapp.workflow.forms import form_validator, validate_submission, workflow_fields
-
     case, record, schema = correction_form(actor, case_id, record_id)
     answers = step_hooks.completed_answers(case, record.form_key, answers, now)
     errors = check_choices(schema, answers, choice_provider(case.team_id, case.id))

@@ -5,11 +5,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.cases import closure, referrals, services, steps
+from webapp.cases.dashboard import team_dashboard
 from webapp.cases.flags import concern_flags
 from webapp.cases.steps import STEP_PAGES
 from webapp.cases.choices import choice_provider
 from webapp.cases.models import STAGE_LABELS
 from webapp.cases.queries import my_tasks, search_cases
+from webapp.cases.subject_access import export_child
 from webapp.columns import utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
@@ -37,8 +39,6 @@ def tasks():
 @blueprint.route("/dashboard")
 @login_required
 def dashboard():
-    from webapp.cases.dashboard import team_dashboard
-
     return render_template("cases/dashboard.html", board=team_dashboard(acting_user(), utc_now()))
 
 
@@ -101,8 +101,6 @@ def case_audit(case_id: int):
 @blueprint.route("/children/<int:child_id>/subject-access.zip")
 @login_required
 def subject_access(child_id: int):
-    from webapp.cases.subject_access import export_child
-
     name, archive = export_child(acting_user(), child_id, origin=request_origin(), now=utc_now())
     return archive, 200, {"Content-Type": "application/zip", "Cache-Control": "no-store",
                           "Content-Disposition": f'attachment; filename="{name}"'}

@@ -10,6 +10,7 @@ from typing import Callable
 from sqlalchemy import or_, select
 
 from webapp.audit.services import Origin, record_event
+from webapp.cases.models import case_reference
 from webapp.columns import utc_now
 from webapp.config import Settings
 from webapp.database import begin_write
@@ -17,6 +18,7 @@ from webapp.documents.models import Document
 from webapp.documents.rendering import RenderFailed
 from webapp.errors import NotFound
 from webapp.extensions import db
+from webapp.monitoring.services import raise_alert
 
 MAX_ATTEMPTS = 3
 STALE_MARGIN_SECONDS = 60  # beyond the render's own timeout: building its HTML, starting the child, storing it
@@ -34,10 +36,12 @@ def queue_document(case_id: int, kind: str, source_id: int, title: str, now: dat
 
 @dataclass(frozen=True)
 class DocumentKind:
-    """A kind of PDF: what pages and alerts call it, and how its HTML is made from its source row."""
+    """A kind of PDF: what pages and alerts call it, how its HTML is made from its source row, and who may read
+    it (raising NotFound for anyone else, as its feature's own pages do)."""
 
     label: str
     html: Callable[[int], str]
+    require_reader: Callable[[object, Document], None]
 
 
 _kinds: dict[str, DocumentKind] = {}
@@ -137,28 +141,18 @@ def fail_document(document_id: int, error: Exception, now: datetime | None = Non
 def mark_failed(document: Document, reason: str, now: datetime) -> None:
     """No more attempts: the record's page shows the reason, and the administrators are alerted (references
     only: the document's number and kind and the case's reference, never a name or the record's text)."""
-    from webapp.cases.models import case_reference
-    from webapp.monitoring.services import raise_alert
-
     document.status, document.last_error = "failed", reason[:300]
+    kind = _kinds[document.kind].label if document.kind in _kinds else document.kind
     raise_alert("document_failed", f"document:{document.id}",
-                f"Document {document.id} ({(_kinds[document.kind].label if document.kind in _kinds else document.kind)}, case "
-                f"{case_reference(document.case_id)}) could not be rendered after {document.attempts} attempts: "
-                f"{reason}", now)
+                f"Document {document.id} ({kind}, case {case_reference(document.case_id)}) could not be rendered "
+                f"after {document.attempts} attempts: {reason}", now)
 
 
 def _may_read(actor, document: Document) -> bool:
-    """Asked of the domain the document belongs to: the minutes' readers, or the case's staff for a plan."""
+    """Asked of the feature the document belongs to (the minutes' readers, the case's staff for a plan)."""
     try:
-        if document.kind == "minutes":
-            from webapp.minutes.access import require_minutes_reader
-
-            require_minutes_reader(actor, document.source_id)
-        else:
-            from webapp.cases.access import get_visible_case
-
-            get_visible_case(actor, document.case_id)
-    except NotFound:
+        _kinds[document.kind].require_reader(actor, document)
+    except (NotFound, KeyError):
         return False
     return True
 

@@ -10,6 +10,11 @@ from typing import Callable
 
 from webapp.columns import utc_now
 from webapp.config import Settings
+from webapp.documents.models import Document
+from webapp.documents.rendering import RenderFailed, RenderInterrupted, render_bounded
+from webapp.documents.services import (
+    claim_queued_document, document_html, fail_document, finish_render, give_back, stale_claim_after,
+)
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -20,12 +25,6 @@ def render_queued(settings: Settings, *, limit: int = 1, stop: threading.Event |
     """Render up to `limit` queued PDFs; returns (rendered, whether more may be waiting). When `stop` is set
     (SIGTERM) during a render, the render is killed and its document given back uncounted, and this returns.
     `meanwhile` is called every so often while a render runs (with no transaction open)."""
-    from webapp.documents.models import Document
-    from webapp.documents.rendering import RenderFailed, RenderInterrupted, render_bounded
-    from webapp.documents.services import (
-        claim_queued_document, document_html, fail_document, finish_render, give_back, stale_claim_after,
-    )
-
     db.session.rollback()
     stale_after = stale_claim_after(settings.render_timeout_seconds)
     rendered, tried = 0, set()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
+from webapp.cases.models import Case
 from webapp.columns import LONDON
 from webapp.errors import PermissionDenied
 from webapp.escalations.models import CATEGORIES, FINAL_STAGE, STAGES, Escalation, stage_timer
@@ -32,7 +33,6 @@ def _visible(actor, query):
     """Team managers see their team's cases' escalations; senior managers and the chair see all."""
     if actor.has_role(Role.SENIOR_MANAGER, Role.INDEPENDENT_CHAIR):
         return query
-    from webapp.cases.models import Case
 
     return query.join(Case, Case.id == Escalation.case_id).where(Case.team_id == actor.team_id)
 

@@ -10,6 +10,7 @@ from webapp.cases.flags import concern_flags
 from webapp.cases.models import StepRecord
 from webapp.extensions import db
 from webapp.meetings.models import Meeting
+from webapp.minutes.services import open_actions
 from webapp.plans.actions import PLAN_STEP
 
 STANDARD_SECTIONS = [
@@ -37,7 +38,6 @@ def agenda_for(meeting: Meeting) -> Agenda:
     """The agenda of a meeting, from the latest plan and the referral of its case."""
     records = {record.bpmn_id: record for record in db.session.scalars(
         select(StepRecord).where(StepRecord.case_id == meeting.case_id).order_by(StepRecord.completed_at))}
-    from webapp.minutes.services import open_actions
 
     agenda = Agenda(earlier_actions=open_actions(meeting.case_id))
     if PLAN_STEP in records:

@@ -10,7 +10,8 @@ from flask_login import login_required
 from webapp.columns import LONDON, utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.meetings import services
+from webapp.meetings import feed, services
+from webapp.meetings.agenda import agenda_for
 from webapp.meetings.inbox import open_proposals
 from webapp.meetings.invitations import configured_mailing
 from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS
@@ -93,8 +94,6 @@ def attendance(case_id: int, task_id: str):
 @blueprint.route("/meetings/<int:meeting_id>")
 @login_required
 def meeting_page(meeting_id: int, errors=None, status=200):
-    from webapp.meetings.agenda import agenda_for
-
     meeting = services.get_meeting(acting_user(), meeting_id, origin=request_origin())
     may_change = services.may_convene(acting_user(), meeting.case)
     return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
@@ -177,8 +176,6 @@ def answer(token: str):
 @login_required
 def calendar_feed():
     """The person's private feed address: shown, issued anew (revoking the old) or revoked."""
-    from webapp.meetings import feed
-
     user = acting_user()
     secret = current_app.config["SECRET_KEY"]
     if request.method == "POST":
@@ -196,7 +193,5 @@ def calendar_feed():
 
 @blueprint.route("/calendar/<token>.ics")
 def calendar_file(token: str):
-    from webapp.meetings import feed
-
     body = feed.feed_for_token(token, current_app.config["SECRET_KEY"], utc_now())
     return body, 200, {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "no-store"}

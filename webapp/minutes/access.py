@@ -11,7 +11,8 @@ from webapp.minutes.models import MinutesVersion
 
 NOT_FOUND = "There are no such minutes, or they are not for a meeting you were invited to."
 
-__all__ = ["NOT_FOUND", "reads_as_staff", "require_meeting_reader", "require_minutes_reader"]
+__all__ = ["NOT_FOUND", "reads_as_staff", "require_meeting_reader", "require_minutes_document_reader",
+           "require_minutes_reader"]
 
 
 def require_meeting_reader(actor, meeting_id: int) -> Meeting:
@@ -29,3 +30,8 @@ def require_minutes_reader(actor, version_id: int) -> MinutesVersion:
     if not version.readable and not reads_as_staff(actor, meeting):
         raise NotFound(NOT_FOUND)
     return version
+
+
+def require_minutes_document_reader(actor, document) -> None:
+    """The PDF of a minutes version is for its readers."""
+    require_minutes_reader(actor, document.source_id)

@@ -13,6 +13,7 @@ from webapp.columns import LONDON
 from webapp.extensions import db
 from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
+from webapp.partnership.services import setting_value
 
 SALT = "minutes-link"
 
@@ -20,7 +21,6 @@ SALT = "minutes-link"
 @dataclass(frozen=True)
 class MinutesLinks:
     """Personal links to a meeting's issued minutes: signed, naming the meeting and the recipient, expiring."""
-
     secret_key: str
     days: int
 
@@ -55,7 +55,6 @@ def configured_links() -> MinutesLinks:
     """Links signed with the service's secret, valid for the partnership's `minutes_link_days`."""
     from flask import current_app
 
-    from webapp.partnership.services import setting_value
 
     return MinutesLinks(current_app.config["SECRET_KEY"], int(setting_value("minutes_link_days")))
 

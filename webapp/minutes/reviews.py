@@ -11,6 +11,7 @@ from webapp.columns import LONDON
 from webapp.extensions import db
 from webapp.meetings.models import Meeting
 from webapp.minutes.models import MinutesVersion
+from webapp.partnership.services import setting_value
 from webapp.workflow.expressions import interval_after
 
 REASON_FIELD = "next_review_reason"
@@ -26,8 +27,6 @@ class ReviewCadence:
 
 def configured_cadence() -> ReviewCadence:
     """The cadence from the partnership's settings (views and commands pass it to the services)."""
-    from webapp.partnership.services import setting_value
-
     return ReviewCadence(int(setting_value("cin_review_interval")), str(setting_value("cin_review_interval_unit")))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from webapp.agencies.models import Agency
 from webapp.audit.services import Origin, record_event
 from webapp.columns import long_date
 from webapp.auth.roles import Role
@@ -169,8 +170,6 @@ def attendance_snapshot(meeting: Meeting) -> list[dict]:
 
 
 def _agency_name(agency_id: int) -> str:
-    from webapp.agencies.models import Agency
-
     agency = db.session.get(Agency, agency_id)
     return agency.name if agency else ""
 

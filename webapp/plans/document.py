@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from webapp.agencies.models import Agency
+from webapp.cases.access import get_visible_case
 from webapp.cases.models import Case, StepRecord
 from webapp.documents.models import Document
 from webapp.documents.rendering import record_html, version_label
@@ -33,3 +34,8 @@ def plan_documents(case_id: int) -> list[Document]:
     """The PDFs of a case's plans, newest first."""
     return list(db.session.scalars(select(Document).where(Document.case_id == case_id, Document.kind == PLAN_DOCUMENT)
                                    .order_by(Document.id.desc())))
+
+
+def require_plan_reader(actor, document: Document) -> None:
+    """A plan's PDF is for those who may see its case."""
+    get_visible_case(actor, document.case_id)

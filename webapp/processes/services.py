@@ -18,9 +18,11 @@ from sqlalchemy import select
 
 from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
+from webapp.cases.models import case_reference
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.processes.models import ProcessDraft
+from webapp.shell.schema_forms import build_fields
 from webapp.workflow import migration
 from webapp.workflow.bundles import Library
 from webapp.workflow.migration import MigrationCheck
@@ -124,8 +126,6 @@ def handler_choices() -> list[dict]:
 
 def preview_fields(schema_text: str) -> list:
     """The fields a form's schema gives (services' own choices shown empty); InvalidInput when it is no schema."""
-    from webapp.shell.schema_forms import build_fields
-
     try:
         schema = json.loads(schema_text)
     except json.JSONDecodeError as error:
@@ -257,7 +257,6 @@ def running_on_older_versions(actor, process_id: str, limit: int = 200) -> list[
 
 def _subject_label(instance: WorkflowInstance) -> str:
     if instance.subject_type == "cases":
-        from webapp.cases.models import case_reference
 
         return f"Case {case_reference(instance.subject_id)}"
     return f"{instance.subject_type.rstrip('s').capitalize()} {instance.subject_id}"

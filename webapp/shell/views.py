@@ -17,6 +17,7 @@ from webapp.extensions import db, login_manager
 from webapp.minutes.services import actions_owned_by
 from webapp.partnership.services import extra_holidays
 from webapp.shell.navigation import navigation_for
+from webapp.shell.readiness import readiness_problems
 from webapp.shell.refusals import REFUSALS, audit_refusal
 from webapp.shell.security import acting_user
 from webapp.workflow.calendar import working_days_between
@@ -87,8 +88,6 @@ def ready():
     """Readiness: the database answers and takes writes, its schema is the one this code expects, the processes
     are deployed and a worker completed a pass lately; 503 with what is missing otherwise (for monitoring, an
     orchestrator or a load balancer)."""
-    from webapp.shell.readiness import readiness_problems
-
     problems = readiness_problems(current_app.config["APP_SETTINGS"], utc_now())
     db.session.rollback()
     return ({"status": "ready"} if not problems else {"status": "not ready", "problems": problems}), \
