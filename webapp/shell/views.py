@@ -132,7 +132,24 @@ def render_error(status: int, detail: str | None = None, fields: dict | None = N
     return render_template("shell/error.html", title=title, advice=advice, detail=detail), status
 
 
+NUL_REFUSED = ("The request contained a character the service cannot store (a NUL character, often from text "
+               "pasted from another program). Remove it and try again. Nothing was saved.")
+
+
+def refuse_nul_characters():
+    """A NUL character cannot be stored in PostgreSQL text (the whole statement fails): a request carrying one in
+    its address, its query, its form fields or its JSON body is refused before any view runs, on every database."""
+    texts = [request.path, *(part for pair in request.args.items(multi=True) for part in pair)]
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [part for pair in request.form.items(multi=True) for part in pair]
+    if any("\x00" in text for text in texts) or (request.is_json and b"\\u0000" in request.get_data(cache=True)):
+        return render_error(400, NUL_REFUSED)
+    return None
+
+
 def register_error_pages(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, "The form had expired or did not come from this service. "
