@@ -134,11 +134,9 @@ def _bind_extensions(app: Flask) -> None:
 def _wire_core() -> None:
     """The core gets its tables (handlers, diagram contract, role rule, expression sources, step hooks, document
     kinds) here, from webapp/wiring.py."""
-    from webapp.wiring import wire_expressions, wire_features, wire_workflow
+    from webapp.wiring import install_tables
 
-    wire_workflow()
-    wire_expressions()
-    wire_features()
+    install_tables()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,7 +1,8 @@
 """Where features plug into the core: the tables `create_app` hands the core at start-up. A feature adds itself by
 adding rows here (its service-task handlers in webapp/service_handlers.py, the diagram ids its code relies on in
-DIAGRAM_CONTRACT, what it adds to a case step in STEP_HOOKS, its PDFs in DOCUMENT_KINDS); the core (the workflow
-runtime, the generic case step, the documents package) imports none of them."""
+DIAGRAM_CONTRACT, what it adds to a case step in STEP_HOOKS, its own concern flags in FLAG_SOURCES, its PDFs in
+DOCUMENT_KINDS); the core (the workflow runtime, the generic case step, the concern flags, the documents package)
+imports none of them."""
 from __future__ import annotations
 
 from webapp.auth.roles import role_value_from_text, step_refusal
@@ -52,18 +53,13 @@ DOCUMENT_KINDS = {
 }
 
 
-def wire_features() -> None:
+def install_tables() -> None:
+    """Hand the core its tables (create_app does, once). Diagram expressions read working days and settings from
+    the partnership's tables, and meeting times."""
+    install(Wiring(handlers=SERVICE_HANDLERS, contract=DIAGRAM_CONTRACT, step_refusal=step_refusal,
+                   role_named=role_value_from_text))
+    configure_domain(DomainSources(extra_holidays=extra_holidays, setting=setting_value,
+                                   setting_names=frozenset(DEFINITIONS), meeting_start=meetings.meeting_start))
     install_step_hooks(STEP_HOOKS)
     install_flag_sources(FLAG_SOURCES)
     install_document_kinds(DOCUMENT_KINDS)
-
-
-def wire_workflow() -> None:
-    install(Wiring(handlers=SERVICE_HANDLERS, contract=DIAGRAM_CONTRACT, step_refusal=step_refusal,
-                   role_named=role_value_from_text))
-
-
-def wire_expressions() -> None:
-    """Diagram expressions read working days and settings from the partnership's tables, and meeting times."""
-    configure_domain(DomainSources(extra_holidays=extra_holidays, setting=setting_value,
-                                   setting_names=frozenset(DEFINITIONS), meeting_start=meetings.meeting_start))
