@@ -11,10 +11,11 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
+    """The error answers of an operation; every one may answer 400 (a request carrying a NUL character, say)."""
     meaning = {400: "Bad input: the message and, per field, what is wrong; nothing changed",
                401: "No valid token", 403: "Not allowed for this account", 404: "No such record, or not visible",
                409: "Someone else changed it first, or it is done elsewhere", 422: "Refused for the child's safety"}
-    return {str(code): _json(ERROR, meaning[code]) for code in codes}
+    return {str(code): _json(ERROR, meaning[code]) for code in sorted({400, *codes})}
 
 
 def _path_id(name: str) -> dict:
