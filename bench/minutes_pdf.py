@@ -68,7 +68,8 @@ def render_once_through_the_app(document_id: int) -> float:
     from webapp.extensions import db
     from webapp.worker import render_documents
 
-    db.session.get(Document, document_id).status = "queued"
+    document = db.session.get(Document, document_id)
+    document.status, document.attempts = "queued", 0  # each round a fresh document (attempts count at claim)
     db.session.commit()
     started = time.perf_counter()
     rendered, _ = render_documents()
