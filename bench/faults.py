@@ -265,31 +265,20 @@ class Sources:
 
 def prepare_database(url: str) -> Sources:
     """A fresh database with the processes deployed, the demo partnership and two approved minutes to render."""
-    from flask_migrate import upgrade
     from sqlalchemy import update
 
-    from minutes_pdf import long_minutes
+    from minutes_pdf import demo_app, long_minutes
     from tests.minutes.builders import approve, held_meeting, write
-    from webapp import create_app
-    from webapp.config import Settings
-    from webapp.demo import seed_demo
     from webapp.documents.models import Document
     from webapp.extensions import db
     from webapp.mail.models import OutboxMessage
-    from webapp.workflow.versions import deploy_directory
 
     if url.startswith("postgres"):
         from runtime_step import _reset_postgres
 
         ensure_postgres_database(url)
         _reset_postgres(url)
-    app = create_app(settings=Settings.from_environment({"APP_ENV": "test", "DATABASE_URL": url}))
-    app.app_context().push()
-    upgrade()
-    deploy_directory(ROOT / "workflows")
-    deploy_directory(ROOT / "tests" / "workflows" / "diagrams")
-    seed_demo(db.session)
-    db.session.commit()
+    demo_app(url)
     case, _, sw1, tm1 = held_meeting(db.session)
     write(sw1, case, long_minutes())
     normal = approve(tm1, case)

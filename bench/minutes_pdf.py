@@ -38,10 +38,11 @@ def long_minutes() -> dict:
                          "owner": "Demo Health Visitor", "due_on": "2026-04-01"} for n in range(1, 76)]}
 
 
-def setup(url: str):
+def demo_app(url: str):
+    """The app on `url` with its context pushed: schema migrated, the processes (and the test diagrams)
+    deployed, the demo partnership seeded and committed. Returns (app, context)."""
     from flask_migrate import upgrade
 
-    from tests.minutes.builders import approve, held_meeting, write
     from webapp import create_app
     from webapp.config import Settings
     from webapp.demo import seed_demo
@@ -56,6 +57,14 @@ def setup(url: str):
     deploy_directory(ROOT / "tests" / "workflows" / "diagrams")
     seed_demo(db.session)
     db.session.commit()
+    return app, context
+
+
+def setup(url: str):
+    from tests.minutes.builders import approve, held_meeting, write
+    from webapp.extensions import db
+
+    app, context = demo_app(url)
     case, meeting, sw1, tm1 = held_meeting(db.session)
     write(sw1, case, long_minutes())
     version = approve(tm1, case)
