@@ -30,9 +30,11 @@ def test_the_contracts_hold():
      "webapp.workflow is not allowed to import webapp.service_handlers"),
     ("cases/flags.py", "import SpiffWorkflow as _engine", "SpiffWorkflow is imported only inside webapp.workflow"),
     ("cases/steps.py", "from webapp.safer_sleep import services as _safer_sleep",
-     "webapp.cases.steps is not allowed to import webapp.safer_sleep"),
+     "webapp.cases is not allowed to import webapp.safer_sleep"),
     ("cases/flags.py", "from webapp.safer_sleep.services import safer_sleep_flags as _flags",
-     "webapp.cases.flags is not allowed to import webapp.safer_sleep"),
+     "webapp.cases is not allowed to import webapp.safer_sleep"),
+    ("cases/services.py", "from webapp.meetings.services import meetings_on_case as _meetings",
+     "webapp.cases is not allowed to import webapp.meetings"),
 ])
 def test_a_forbidden_import_breaks_its_contract(tmp_path, module, forbidden, broken):
     shutil.copytree(ROOT / "webapp", tmp_path / "webapp", ignore=shutil.ignore_patterns("static", "assets", "__pycache__"))

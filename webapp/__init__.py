@@ -145,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.auth.admin_views import blueprint as auth_admin_blueprint
     from webapp.auth.views import blueprint as auth_blueprint
     from webapp.cases.views import blueprint as cases_blueprint
+    from webapp.closure.views import blueprint as closure_blueprint
     from webapp.escalations.views import blueprint as escalations_blueprint
     from webapp.processes.views import blueprint as processes_blueprint
     from webapp.api.pages import blueprint as api_tokens_blueprint
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_admin_blueprint)
     app.register_blueprint(agencies_blueprint)
     app.register_blueprint(cases_blueprint)
+    app.register_blueprint(closure_blueprint)
     app.register_blueprint(information_requests_blueprint)
     app.register_blueprint(pregnancy_blueprint)
     app.register_blueprint(safer_sleep_blueprint)

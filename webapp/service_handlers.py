@@ -5,7 +5,7 @@ from __future__ import annotations
 from webapp.audit.services import record_event
 from webapp.cases import agency_notices, handlers as cases
 from webapp.cases.models import Stage
-from webapp.cases.open_work import count_open_work
+from webapp.closure import handlers as closure
 from webapp.escalations import handlers as escalations
 from webapp.information_requests import handlers as requests
 from webapp.meetings import handlers as meetings
@@ -32,7 +32,7 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
                                     description="Allocates the social worker chosen (allocated_worker_id)"),
     "notify_gp": ServiceHandler(cases.notify_gp, description="Queues a notification to the child's GP practice",
                                 properties={"milestone": frozenset(agency_notices.MILESTONES) - {"case_open"}}),
-    "count_open_work": ServiceHandler(count_open_work, frozenset({"open_work_count"}),
+    "count_open_work": ServiceHandler(closure.count_open_work, frozenset({"open_work_count"}),
                                       "Counts the case's open actions, unanswered information requests, booked "
                                       "meetings and open escalations before it closes"),
     "notify_agencies": ServiceHandler(cases.notify_agencies,
@@ -46,7 +46,7 @@ SERVICE_HANDLERS: dict[str, ServiceHandler] = {
                                                    description="Tells the social worker the answer arrived"),
     "alert_case_team": ServiceHandler(cases.alert_case_team, description="E-mails the case's team about an overdue step",
                                       properties={"reason": frozenset(cases.ALERTS)}),
-    "request_debrief": ServiceHandler(cases.request_debrief,
+    "request_debrief": ServiceHandler(closure.request_debrief,
                                       description="Tells the team manager and the practitioners a debrief is due"),
     "plan_meeting": ServiceHandler(meetings.plan_meeting, frozenset({"meeting_kind", "next_review_on"}),
                                    "Names the kind of meeting the meeting process will hold (and, for a review, "

@@ -1,27 +1,35 @@
 """Where features plug into the core: the tables `create_app` hands the core at start-up. A feature adds itself by
 adding rows here (its service-task handlers in webapp/service_handlers.py, the diagram ids its code relies on in
-DIAGRAM_CONTRACT, what it adds to a case step in STEP_HOOKS, its own concern flags in FLAG_SOURCES, its PDFs in
-DOCUMENT_KINDS); the core (the workflow runtime, the generic case step, the concern flags, the documents package)
-imports none of them."""
+DIAGRAM_CONTRACT, what it adds to a case step in STEP_HOOKS or the page it does a step on in STEP_PAGES, its own
+concern flags in FLAG_SOURCES, its sections of the case page and the dashboard in CASE_PANELS and DASHBOARD_TABLES,
+its part of a subject access export in SUBJECT_ACCESS_PARTS, its PDFs in DOCUMENT_KINDS); the core (the workflow
+runtime, the cases package, the documents package) imports none of them."""
 from __future__ import annotations
 
 from webapp.auth.roles import role_value_from_text, step_refusal
-from webapp.cases import closure, dashboard, flags, handlers as case_handlers, referrals
+from webapp.cases import dashboard, flags, referrals
 from webapp.cases.flags import install_flag_sources
 from webapp.cases.step_hooks import StepHooks, install_step_hooks
+from webapp.cases.tables import CasePanel, CaseTables, DashboardTable, install_case_tables
+from webapp.closure import debrief, services as closure
 from webapp.documents.services import DocumentKind, install_document_kinds
+from webapp.documents.subject_access import documents_part
 from webapp.escalations import services as escalations
+from webapp.escalations.subject_access import escalations_part
 from webapp.information_requests import models as information_request_models, services as information_requests
+from webapp.information_requests.subject_access import requests_part
 from webapp.meetings import services as meetings
 from webapp.minutes import services as minutes
+from webapp.minutes.subject_access import meetings_part
 from webapp.minutes.access import require_minutes_document_reader
 from webapp.minutes.documents import minutes_html
 from webapp.partnership.definitions import DEFINITIONS
 from webapp.partnership.services import extra_holidays, setting_value
 from webapp.plans import actions as plan_actions, hooks as plan_hooks
-from webapp.plans.document import PLAN_DOCUMENT, plan_html, require_plan_reader
+from webapp.plans.document import PLAN_DOCUMENT, plan_documents, plan_html, require_plan_reader
 from webapp.pregnancy import services as pregnancy
 from webapp.safer_sleep import services as safer_sleep
+from webapp.safer_sleep.subject_access import assessments_part
 from webapp.service_handlers import SERVICE_HANDLERS
 from webapp.workflow.contract import contract_table
 from webapp.workflow.expressions import DomainSources, configure_domain
@@ -30,7 +38,7 @@ from webapp.workflow.wiring import Wiring, install
 # Every diagram id, form key, message and task-data name that Python relies on: a deploy that removes or
 # renames one is refused, naming the module (webapp/workflow/contract.py).
 DIAGRAM_CONTRACT = contract_table(
-    referrals.NEEDS, flags.NEEDS, dashboard.NEEDS, closure.NEEDS, plan_actions.NEEDS, case_handlers.NEEDS,
+    referrals.NEEDS, flags.NEEDS, dashboard.NEEDS, closure.NEEDS, debrief.NEEDS, plan_actions.NEEDS,
     safer_sleep.NEEDS, meetings.NEEDS, minutes.NEEDS, information_request_models.NEEDS, information_requests.NEEDS,
     pregnancy.NEEDS, escalations.NEEDS,
 )
@@ -40,11 +48,37 @@ DIAGRAM_CONTRACT = contract_table(
 STEP_HOOKS: dict[str, tuple[StepHooks, ...]] = {
     plan_actions.PLAN_FORM: (safer_sleep.PLAN_HOOKS, plan_hooks.PLAN_HOOKS),
     safer_sleep.REVIEW_FORM: (safer_sleep.REVIEW_HOOKS,),
-    case_handlers.DEBRIEF_FORM: (case_handlers.DEBRIEF_HOOKS,),
+    debrief.DEBRIEF_FORM: (debrief.DEBRIEF_HOOKS,),
 }
 
 # Concern flags a feature raises beside those of the referral and assessment (every step, agenda and minutes).
 FLAG_SOURCES = (safer_sleep.safer_sleep_flags,)
+
+# The steps a feature does on a page of its own rather than the generic step form (form key -> endpoint).
+STEP_PAGES = {
+    meetings.CONVENE_FORM: "meetings.convene", meetings.ATTENDANCE_FORM: "meetings.attendance",
+    minutes.WRITE_FORM: "minutes.write_step", minutes.APPROVE_FORM: "minutes.approve_step",
+    closure.OPEN_WORK_FORM: "closure.closing_step",  # the live list of open work before a case closes
+}
+
+# The case page's sections from the features, in page order (each template is given its rows).
+CASE_PANELS = (
+    CasePanel("safer_sleep", "safer_sleep/_case_panel.html", near_top=True),  # reads safer_sleep_summary itself
+    CasePanel("meetings", "meetings/_case_panel.html", meetings.meetings_on_case),
+    CasePanel("actions", "minutes/_case_panel.html", minutes.case_actions),
+    CasePanel("plans", "plans/_case_panel.html", plan_documents),
+    CasePanel("escalations", "escalations/_case_panel.html", escalations.on_case),
+    CasePanel("information_requests", "information_requests/_case_panel.html", information_requests.requests_on_case),
+)
+
+# The team dashboard's tables from the features, after its own (steps due, the day-20 gate).
+DASHBOARD_TABLES = (
+    DashboardTable("Information requests outstanding, by agency", ("Agency", "Outstanding", "Chased", "Escalated"),
+                   information_requests.unanswered_by_agency, "No request is waiting for an answer."),
+)
+
+# What each feature adds to a child's subject access export, beside the steps and audit trail of each case.
+SUBJECT_ACCESS_PARTS = (meetings_part, requests_part, assessments_part, escalations_part, documents_part)
 
 # The PDFs the features make; webapp/documents queues, renders (in the worker) and stores them all.
 DOCUMENT_KINDS = {
@@ -63,3 +97,5 @@ def install_tables() -> None:
     install_step_hooks(STEP_HOOKS)
     install_flag_sources(FLAG_SOURCES)
     install_document_kinds(DOCUMENT_KINDS)
+    install_case_tables(CaseTables(panels=CASE_PANELS, dashboard=DASHBOARD_TABLES, step_pages=STEP_PAGES,
+                                   subject_access=SUBJECT_ACCESS_PARTS))

@@ -170,8 +170,8 @@ def take_to_assessment_outcome(case, worker, manager) -> None:
 def check_open_work(worker, case, bpmn_id: str = "check_open_work_at_review"):
     """Complete the open closing step through the real service: every open action done, every request, meeting
     and escalation kept open with a reason (nothing withdrawn or cancelled), so the case closes."""
-    from webapp.cases import closure
-    from webapp.cases.open_work import open_work
+    from webapp.closure import services as closure
+    from webapp.closure.open_work import open_work
     from webapp.meetings.invitations import configured_mailing
 
     now = datetime.now(timezone.utc)

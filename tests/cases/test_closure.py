@@ -24,7 +24,7 @@ from webapp.audit.models import AuditEvent
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.cases.models import Case, StepRecord
-from webapp.cases.open_work import open_work
+from webapp.closure.open_work import open_work
 from webapp.config import MailSettings
 from webapp.escalations import services as escalations
 from webapp.escalations.models import Escalation

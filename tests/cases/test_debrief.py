@@ -9,7 +9,7 @@ from tests.cases.builders import (
 from tests.helpers import post_form, sign_in
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User
-from webapp.cases.handlers import debrief_attendance
+from webapp.closure.debrief import debrief_attendance
 from webapp.cases.models import Case, StepRecord
 from webapp.demo import DEMO_PASSWORD
 from webapp.errors import InvalidInput, PermissionDenied

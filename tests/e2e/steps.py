@@ -147,7 +147,7 @@ def approve_minutes(ui: Ui, reference: str) -> None:
 
 def record_safer_sleep(ui: Ui, reference: str, answers: dict) -> None:
     """From the case page, record a safer-sleep assessment (a baby's plan and each review need one)."""
-    from webapp.cases.models import case_id_from_reference
+    from webapp.references import case_id_from_reference
 
     ui.goto(f"/cases/{case_id_from_reference(reference)}")
     ui.click("Record a safer-sleep assessment")

@@ -12,7 +12,7 @@ from webapp.auth.roles import Role
 from webapp.cases import referrals, services as case_services, steps
 from webapp.cases.access import get_visible_case
 from webapp.cases.queries import my_tasks, search_cases
-from webapp.cases.steps import STEP_PAGES
+from webapp.cases.steps import done_on_own_page
 from webapp.columns import utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import Conflict, InvalidInput, NotFound
@@ -96,7 +96,7 @@ def case(case_id: int):
     return {**_case_summary(view.case),
             "open_steps": [{"task_id": s.task_id, "name": s.name, "role": s.role, "may_do": s.mine,
                             "due_at": s.due_at.isoformat() if s.due_at else None} for s in view.open_steps],
-            "meetings": [m.id for m in view.meetings]}
+            "meetings": [m.id for m in view.rows("meetings")]}
 
 
 @blueprint.post("/referrals")
@@ -124,14 +124,14 @@ def task(case_id: int, task_id: str):
     step = steps.open_step(g.api_user, _id(case_id), task_id, origin=request_origin())
     return {"task_id": step.task.task_id, "name": step.task.name, "role": step.task.role,
             "form_key": step.task.form_key, "form": step.schema,
-            "completed_on_its_own_page": step.task.form_key in STEP_PAGES}
+            "completed_on_its_own_page": done_on_own_page(step.task.form_key)}
 
 
 @blueprint.post("/cases/<int:case_id>/tasks/<task_id>")
 def complete(case_id: int, task_id: str):
     answers = _answers(_json_object())
     step = steps.open_step(g.api_user, _id(case_id), task_id, origin=request_origin(), audit=False)
-    if step.task.form_key in STEP_PAGES:
+    if done_on_own_page(step.task.form_key):
         raise Conflict("This step is done on its own page in the service (it records a meeting or minutes).")
     record = _shaped(lambda: steps.record_step(g.api_user, step.case, step.task, answers, origin=request_origin(),
                                                now=utc_now(), schema=step.schema))

@@ -1,5 +1,6 @@
-"""The team dashboard: what is overdue or nearly due, the day-20 gate, and agencies that have not answered.
-Team managers see their team; senior managers see every team. Read from derived rows and indexes only."""
+"""The team dashboard: what is overdue or nearly due, the day-20 gate, and the features' tables (agencies that have
+not answered: webapp/wiring.py). Team managers see their team; senior managers see every team. Read from derived
+rows and indexes only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,15 +8,15 @@ from datetime import datetime
 
 from sqlalchemy import and_, case as when, func, select
 
-from webapp.agencies.models import Agency
 from webapp.auth.models import Team, User
 from webapp.auth.roles import Role
 from webapp.cases.access import visible_cases_filter
-from webapp.cases.models import Case, case_reference
+from webapp.cases.models import Case
+from webapp.references import case_reference
+from webapp.cases.tables import case_tables
 from webapp.columns import LONDON
 from webapp.errors import PermissionDenied
 from webapp.extensions import db
-from webapp.information_requests.models import InformationRequest
 from webapp.partnership.services import extra_holidays
 from webapp.workflow.calendar import add_working_days, end_of_day
 from webapp.workflow.contract import DiagramNeeds
@@ -35,7 +36,7 @@ class Dashboard:
     by_step: list  # (team, step, overdue, due soon)
     by_worker: list  # (team, worker or None, overdue, due soon)
     day20: list  # (case id, reference, team, what is missing)
-    requests_by_agency: list  # (agency, outstanding, chased, escalated)
+    tables: list  # (DashboardTable, its rows): the features' tables (webapp/cases/tables.py)
     all_teams: bool
 
 
@@ -61,18 +62,12 @@ def team_dashboard(actor, now: datetime) -> Dashboard:
         .where(visible_cases_filter(actor), OpenTask.bpmn_id.in_(GATE_RATIONALE)
                | and_(OpenTask.bpmn_id.in_(GATE_CONVENE), OpenTask.due_at <= soon))
         .order_by(Case.id)).all()
-    requests = db.session.execute(
-        select(Agency.name, func.count(InformationRequest.id),
-               func.sum(when((InformationRequest.chased_at.is_not(None), 1), else_=0)),
-               func.sum(when((InformationRequest.escalated_at.is_not(None), 1), else_=0)))
-        .join(Agency, Agency.id == InformationRequest.agency_id).join(Case, Case.id == InformationRequest.case_id)
-        .where(visible_cases_filter(actor), InformationRequest.answered_at.is_(None))
-        .group_by(Agency.name).order_by(func.count(InformationRequest.id).desc())).all()
     return Dashboard(
         by_step=[tuple(row) for row in by_step],
         by_worker=[(team, worker or "Not allocated", late, soon_) for team, worker, late, soon_ in by_worker],
         day20=_gate_rows(gate, now),
-        requests_by_agency=[tuple(row) for row in requests], all_teams=actor.has_role(Role.SENIOR_MANAGER))
+        tables=[(table, table.rows(visible_cases_filter(actor))) for table in case_tables().dashboard],
+        all_teams=actor.has_role(Role.SENIOR_MANAGER))
 
 
 def _gate_rows(gate, now: datetime) -> list:

@@ -1,9 +1,6 @@
 """What the Section 17 diagram asks of the case record: move its stage, allocate the worker, tell the GP and the
-other agencies involved, and ask for a debrief when a case closes after a serious incident."""
+other agencies involved, and alert the team when a step is overdue."""
 from __future__ import annotations
-
-from datetime import datetime
-from typing import NamedTuple
 
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.audit.services import record_event
@@ -11,17 +8,12 @@ from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases import agency_notices
 from webapp.cases.models import Case, CaseAgency, Stage
-from webapp.cases.step_hooks import StepHooks
 from webapp.columns import LONDON
 from webapp.extensions import db
 from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
-from webapp.meetings.models import Invitee, Meeting
-from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.handlers import ServiceCall
 
-NEEDS = DiagramNeeds(__name__)
-DEBRIEF_FORM = NEEDS.form("section17", "debrief", "the debrief step's attendance is filled in from the case")
 
 
 def _case(call: ServiceCall) -> Case:
@@ -95,66 +87,3 @@ def alert_case_team(call: ServiceCall) -> None:
                       "\nOFFICIAL-SENSITIVE", case_id=case.id)
     record_event("case.overdue_alert", actor_label="workflow", subject=case,
                  detail={"reason": call.properties["reason"], "recipients": len(people)})
-
-
-class DebriefPerson(NamedTuple):
-    name: str
-    role_or_agency: str
-    email: str | None
-    is_manager: bool
-
-
-def debrief_people(case: Case) -> list[DebriefPerson]:
-    """Who a debrief after a serious incident involves: the team's managers, the allocated worker, and the staff
-    and agency practitioners invited to the case's meetings (never family members); each once, by e-mail."""
-    managers = [u for u in db.session.scalars(db.select(User).where(User.team_id == case.team_id,
-                                                                    User.is_active.is_(True)).order_by(User.full_name))
-                if u.has_role(Role.TEAM_MANAGER)]
-    people = [DebriefPerson(u.full_name, "Team manager", u.email, True) for u in managers]
-    if case.allocated_worker is not None:
-        people.append(DebriefPerson(case.allocated_worker.full_name, "Allocated social worker",
-                                    case.allocated_worker.email, False))
-    invited = db.session.execute(
-        db.select(Invitee.name, Invitee.email, Agency.name.label("agency"))
-        .join(Meeting, Meeting.id == Invitee.meeting_id).outerjoin(Agency, Agency.id == Invitee.agency_id)
-        .where(Meeting.case_id == case.id, Invitee.removed_at.is_(None), Invitee.kind.in_(("staff", "agency")))
-        .order_by(Invitee.id)).all()
-    people += [DebriefPerson(row.name, row.agency or "Children's social care", row.email, False) for row in invited]
-    unique: dict[str, DebriefPerson] = {}
-    for person in people:  # the first mention wins: a manager invited to a meeting is still told as the manager
-        unique.setdefault((person.email or person.name).lower(), person)
-    return list(unique.values())
-
-
-def debrief_attendance(case: Case) -> list[dict]:
-    """The debrief form's attendance rows to start from (what the step page would prefill)."""
-    return [{"name": person.name, "role_or_agency": person.role_or_agency} for person in debrief_people(case)]
-
-
-def debrief_starting_answers(case: Case, answers: dict, now: datetime) -> dict:
-    """The debrief step, first opened, lists the practitioners involved as its attendance."""
-    return {"attendance": debrief_attendance(case)}
-
-
-DEBRIEF_HOOKS = StepHooks(starting_answers=debrief_starting_answers)
-
-
-DEBRIEF_MAIL = {
-    True: ("Debrief to hold", "This case closed after a serious incident. Please hold a formal debrief with the "
-                              "practitioners involved and record it: 'Hold the debrief' is on your tasks."),
-    False: ("Debrief to be arranged", "Children's social care closed this case after a serious incident. The team "
-                                      "manager will arrange a formal debrief with the practitioners involved."),
-}
-
-
-def request_debrief(call: ServiceCall) -> None:
-    """The case closed after a serious incident: tell its team managers the debrief is theirs to hold, and the
-    practitioners involved that one will be arranged. The case reference only: no name, no concern."""
-    case = _case(call)
-    people = [person for person in debrief_people(case) if person.email]
-    for person in people:
-        title, text = DEBRIEF_MAIL[person.is_manager]
-        queue_message("debrief_request", person.email, f"{title}: case {case.reference}",
-                      f"{text}\n\nCase reference: {case.reference}\nSign in to the service: {SERVICE_URL_MARK}/\n"
-                      "\nOFFICIAL-SENSITIVE", case_id=case.id)
-    record_event("case.debrief_requested", actor_label="workflow", subject=case, detail={"recipients": len(people)})

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.columns import UTCDateTime, utc_now
 from webapp.extensions import db
+from webapp.references import case_reference
 
 
 class Stage(str, enum.Enum):
@@ -106,18 +107,6 @@ class Case(db.Model):
     @property
     def stage_label(self) -> str:
         return Stage(self.stage).label
-
-
-def case_reference(case_id: int) -> str:
-    """The reference people quote (in e-mails and invites instead of the child's name)."""
-    return f"CIN-{case_id:06d}"
-
-
-def case_id_from_reference(text: str) -> int | None:
-    """The case id a typed reference names ("CIN-000012", "12"), or None; isdecimal, not isdigit: "³" is a digit
-    that int() refuses."""
-    digits = text.strip().upper().removeprefix("CIN-").lstrip("0")
-    return int(digits) if digits.isdecimal() else None
 
 
 class CaseAgency(db.Model):

@@ -8,7 +8,8 @@ from sqlalchemy import and_, false, func, or_, select
 from webapp.auth.roles import Role
 from webapp.cases.access import visible_cases_filter
 from webapp.auth.models import User
-from webapp.cases.models import Case, Child, Stage, case_id_from_reference, case_reference
+from webapp.cases.models import Case, Child, Stage
+from webapp.references import case_id_from_reference, case_reference
 from webapp.errors import PermissionDenied
 from webapp.extensions import db
 from webapp.workflow.models import OpenTask

@@ -15,14 +15,10 @@ from webapp.cases.household_people import FIELD_LABELS
 from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child
 from webapp.cases.models import Case, Child, StepRecord
 from webapp.cases.steps import correctable
+from webapp.cases.tables import CasePanel, case_tables
 from webapp.columns import LONDON
 from webapp.errors import InvalidInput, PermissionDenied
 from webapp.extensions import db
-from webapp.escalations.services import on_case as escalations_on_case
-from webapp.information_requests.services import requests_on_case
-from webapp.meetings.services import meetings_on_case
-from webapp.minutes.services import case_actions
-from webapp.plans.document import plan_documents
 from webapp.shell.schema_forms import describe_answers
 from webapp.workflow import runtime
 from webapp.workflow.bundles import Library
@@ -62,14 +58,13 @@ class CaseView:
     open_steps: list[OpenStep]
     history: list[HistoryEntry]
     can_reallocate: bool
-    information_requests: list
-    can_request_information: bool
-    meetings: list
-    actions: list  # tracked actions from issued minutes
-    plan_documents: list  # the PDF of each plan written
-    escalations: list  # professional challenges about this case, with their agreed outcomes
+    can_request_information: bool  # the case's social workers and managers: they also mark actions done
+    panels: list[tuple[CasePanel, list]]  # the features' sections (webapp/cases/tables.py), in page order
     today: date
     member_updates: dict = field(default_factory=dict)  # member id -> what this case's referral added or changed
+
+    def rows(self, panel_name: str) -> list:
+        return next((rows for panel, rows in self.panels if panel.name == panel_name), [])
 
 
 def view_case(actor, case_id: int, *, origin: Origin, now: datetime) -> CaseView:
@@ -90,10 +85,9 @@ def view_case(actor, case_id: int, *, origin: Origin, now: datetime) -> CaseView
     history = [HistoryEntry(r, described(r, r.answers), [(c, described(r, c.answers)) for c in r.corrections],
                             correctable(actor, r, case)) for r in records]
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
-                    requests_on_case(case.id), can_do_step(actor, case, Role.SOCIAL_WORKER.value)
-                    or can_do_step(actor, case, Role.TEAM_MANAGER.value), meetings_on_case(case.id),
-                    case_actions(case.id), plan_documents(case.id), escalations_on_case(case.id),
-                    now.astimezone(LONDON).date(), member_updates(case.id))
+                    can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value),
+                    [(panel, panel.rows(case.id)) for panel in case_tables().panels], now.astimezone(LONDON).date(),
+                    member_updates(case.id))
 
 
 def member_updates(case_id: int) -> dict[int, dict[str, list[str]]]:

@@ -12,6 +12,7 @@ from webapp.cases import step_hooks
 from webapp.cases.access import get_visible_case, require_task
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.models import Case, StepCorrection, StepDraft, StepRecord
+from webapp.cases.tables import case_tables
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.workflow import runtime
@@ -19,10 +20,10 @@ from webapp.workflow.forms import form_validator, validate_submission, workflow_
 from webapp.workflow.models import OpenTask
 
 
-# Steps done on a page of their own (their content lives in the meetings and minutes domains).
-STEP_PAGES = {"meeting_proposal": "meetings.convene", "meeting_attendance": "meetings.attendance",
-              "meeting_minutes": "minutes.write_step", "minutes_approval": "minutes.approve_step",
-              "open_work_check": "cases.closing_step"}  # the live list of open work before a case closes
+def done_on_own_page(form_key: str | None) -> bool:
+    """A step a feature does on a page of its own (convening, minutes, the closing check: STEP_PAGES in
+    webapp/wiring.py), not on the generic step form."""
+    return (form_key or "") in case_tables().step_pages
 
 
 @dataclass
@@ -50,7 +51,7 @@ def open_step(actor, case_id: int, task_id: str, *, origin: Origin, audit: bool 
     task = _open_task(case, task_id)
     require_task(actor, case, task)
     draft = db.session.scalar(select(StepDraft).where(StepDraft.draft_key == task_id, StepDraft.user_id == actor.id))
-    if audit and task.form_key not in STEP_PAGES:
+    if audit and not done_on_own_page(task.form_key):
         record_event("case.step_viewed", actor=actor, subject=case, origin=origin, detail={"step": task.bpmn_id})
     return Step(case, task, runtime.step_form(task.instance_id, task.form_key), draft)
 
@@ -102,7 +103,7 @@ def record_step(actor, case: Case, task: OpenTask, answers: dict, *, origin: Ori
 def correctable(actor, record: StepRecord, case: Case) -> bool:
     """A step's author, or a team manager of the case's team, corrects it; the meeting steps whose content
     lives on their own pages (convene, attendance, minutes) are corrected there."""
-    if record.form_key in STEP_PAGES or record.form_key is None:
+    if record.form_key is None or done_on_own_page(record.form_key):
         return False
     return record.completed_by_id == actor.id or (actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id)
 

@@ -1,7 +1,8 @@
 """A subject access export: everything held about one child, as a zip, and nothing about anyone else. For each of
-the child's cases: every step recorded (answers, who, when), meetings with their invitees, answers, attendance
-and minutes, information requests and answers, safer-sleep assessments, escalations with their stages and outcomes, the PDFs (minutes and
-plans), and the audit trail of who looked at or changed the case. A sibling's cases are never included."""
+the child's cases: every step recorded (answers, who, when), each feature's part (SUBJECT_ACCESS_PARTS in
+webapp/wiring.py: meetings with their invitees, answers, attendance and minutes, information requests and answers,
+safer-sleep assessments, escalations with their stages and outcomes, the PDFs of minutes and plans), and the audit
+trail of who looked at or changed the case. A sibling's cases are never included."""
 from __future__ import annotations
 
 import io
@@ -16,14 +17,9 @@ from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
 from webapp.cases.access import can_see
 from webapp.cases.models import Child, StepRecord
-from webapp.documents.models import Document
+from webapp.cases.tables import case_tables
 from webapp.errors import NotFound, PermissionDenied
-from webapp.escalations.models import Escalation
 from webapp.extensions import db
-from webapp.information_requests.models import InformationRequest
-from webapp.meetings.models import Meeting
-from webapp.minutes.models import MinutesVersion
-from webapp.safer_sleep.models import SaferSleepAssessment
 
 README = """Subject access export
 
@@ -71,38 +67,10 @@ def _write_case(archive: zipfile.ZipFile, case) -> None:
     archive.writestr(f"{folder}/steps.json", _json([
         {"step": r.step_name, "completed_by": r.completed_by.full_name, "completed_at": r.completed_at,
          "answers": r.answers} for r in steps]))
-    meetings = db.session.scalars(select(Meeting).where(Meeting.case_id == case.id).order_by(Meeting.id))
-    archive.writestr(f"{folder}/meetings.json", _json([{
-        "kind": m.kind_label, "starts_at": m.starts_at, "ends_at": m.ends_at, "location": m.location,
-        "status": m.status,
-        "invitees": [{"name": i.name, "role": i.role_label, "answer": i.answer_label, "comment": i.answer_comment,
-                      "attendance": i.attendance, "note": i.attendance_note} for i in m.invitees],
-        "minutes": [{"version": v.number, "status": v.status, "issued_at": v.issued_at, "content": v.content,
-                     "correction_reason": v.correction_reason}
-                    for v in db.session.scalars(select(MinutesVersion).where(MinutesVersion.meeting_id == m.id))
-                    if v.readable],
-    } for m in meetings]))
-    requests = db.session.scalars(select(InformationRequest).where(InformationRequest.case_id == case.id))
-    archive.writestr(f"{folder}/information_requests.json", _json([
-        {"agency": r.agency.name, "question": r.question, "requested_at": r.requested_at,
-         "answered_at": r.answered_at, "answer": r.answer} for r in requests]))
-    sleep = db.session.scalars(select(SaferSleepAssessment).where(SaferSleepAssessment.case_id == case.id)
-                               .order_by(SaferSleepAssessment.id))
-    archive.writestr(f"{folder}/safer_sleep.json", _json([
-        {"recorded_by": a.recorded_by.full_name, "agency": a.agency.name if a.agency else None,
-         "recorded_at": a.recorded_at, "answers": a.answers} for a in sleep]))
-    escalations = db.session.scalars(select(Escalation).where(Escalation.case_id == case.id))
-    archive.writestr(f"{folder}/escalations.json", _json([{
-        "raised_by": e.raised_by.full_name, "raised_at": e.raised_at, "about": e.about, "category": e.category_label,
-        "description": e.description, "risk_now": e.risk_now, "outcome_sought": e.outcome_sought,
-        "stages": [{"stage": s.label, "outcome": s.outcome_label} for s in e.stages],
-        "entries": [{"by": x.author.full_name, "at": x.written_at, "discussion": x.discussion,
-                     "actions": x.actions} for x in e.entries],
-        "outcome_statement": e.outcome_statement} for e in escalations]))
+    for part in case_tables().subject_access:
+        for name, content in part(case).items():
+            archive.writestr(f"{folder}/{name}", content if isinstance(content, bytes) else _json(content))
     audit = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "cases",
                                                         AuditEvent.subject_id == case.id).order_by(AuditEvent.id))
     archive.writestr(f"{folder}/audit.json", _json([
         {"when": e.occurred_at, "who": e.actor_label, "what": e.action, "from": e.ip_address} for e in audit]))
-    for document in db.session.scalars(select(Document).where(Document.case_id == case.id,
-                                                              Document.status == "ready").order_by(Document.id)):
-        archive.writestr(f"{folder}/documents/{document.id}-{document.filename}", document.pdf)

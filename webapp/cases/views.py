@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from webapp.cases import closure, referrals, services, steps
+from webapp.cases import referrals, services, steps
 from webapp.cases.dashboard import team_dashboard
 from webapp.cases.flags import concern_flags
-from webapp.cases.steps import STEP_PAGES
+from webapp.cases.tables import case_tables
 from webapp.cases.choices import choice_provider
 from webapp.cases.models import STAGE_LABELS
 from webapp.cases.queries import my_tasks, search_cases
@@ -15,7 +15,6 @@ from webapp.cases.subject_access import export_child
 from webapp.columns import utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.meetings.invitations import configured_mailing
 from webapp.shell.schema_forms import build_fields, error_list, read_form
 from webapp.shell.security import acting_user, request_origin
 
@@ -198,8 +197,8 @@ def _create_referral(actor, answers: dict, household_id: int | None):
 def step(case_id: int, task_id: str):
     actor = acting_user()
     current = steps.open_step(actor, case_id, task_id, origin=request_origin(), audit=request.method == "GET")
-    if current.task.form_key in STEP_PAGES:
-        return redirect(url_for(STEP_PAGES[current.task.form_key], case_id=case_id, task_id=task_id))
+    if steps.done_on_own_page(current.task.form_key):
+        return redirect(url_for(case_tables().step_pages[current.task.form_key], case_id=case_id, task_id=task_id))
     if request.method == "GET":
         return _form_page("cases/step.html", current.schema, steps.starting_answers(current, now=utc_now()), {}, {},
                           current.case.team_id, current.case.id, step=current)
@@ -219,33 +218,6 @@ def step(case_id: int, task_id: str):
             return redirect(url_for("cases.case_page", case_id=case_id))
     return _form_page("cases/step.html", current.schema, answers, errors if action == "submit" else {}, rows_shown,
                       current.case.team_id, current.case.id, step=current)
-
-
-@blueprint.route("/cases/<int:case_id>/steps/<task_id>/open-work", methods=["GET", "POST"])
-@login_required
-def closing_step(case_id: int, task_id: str):
-    """Before a case closes: each open action, request, meeting and escalation, with what happens to it."""
-    actor, now = acting_user(), utc_now()
-    current = closure.closing_step(actor, case_id, task_id, origin=request_origin(), now=now,
-                                   audit=request.method == "GET")
-    errors, form = {}, request.form
-    if request.method == "POST":
-        given = {key: closure.Disposition(form.get(key, ""), form.get(f"{key}-reason", ""),
-                                          form.get(f"{key}-handed-to", "")) for key in current.work.keys}
-        try:
-            with undone_if_refused():
-                closure.complete_closing_step(actor, case_id, task_id, given, set(form.get("shown", "").split()),
-                                              mailing=configured_mailing(), origin=request_origin(), now=now)
-        except InvalidInput as invalid:
-            errors = invalid.field_errors
-            current = closure.closing_step(actor, case_id, task_id, origin=request_origin(), now=now, audit=False)
-        else:
-            flash(f"Open work checked: case {current.step.case.reference} is closed", "success")
-            return redirect(url_for("cases.case_page", case_id=case_id))
-    return render_template("cases/closure.html", current=current, errors=errors, form=form,
-                           posted=request.method == "POST", action_choices=closure.ACTION_CHOICES,
-                           request_choices=closure.REQUEST_CHOICES, meeting_choices=closure.MEETING_CHOICES,
-                           meeting_label=closure.meeting_label), (400 if errors else 200)
 
 
 @blueprint.route("/cases/<int:case_id>/allocation", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy import or_, select
 
 from webapp.audit.services import Origin, record_event
-from webapp.cases.models import case_reference
+from webapp.references import case_reference
 from webapp.columns import utc_now
 from webapp.config import Settings
 from webapp.database import begin_write

@@ -143,6 +143,12 @@ def my_escalations(actor) -> list[Escalation]:
     return list(db.session.scalars(select(Escalation).where(or_(*mine)).order_by(Escalation.raised_at.desc())))
 
 
+def open_on_case(case_id: int) -> list[Escalation]:
+    """Escalations not yet resolved, oldest first (a case's open work before it closes)."""
+    return list(db.session.scalars(select(Escalation).where(Escalation.case_id == case_id, Escalation.status == "open")
+                                   .order_by(Escalation.raised_at, Escalation.id)))
+
+
 def on_case(case_id: int) -> list[Escalation]:
     return list(db.session.scalars(select(Escalation).where(Escalation.case_id == case_id)
                                    .order_by(Escalation.raised_at.desc())))

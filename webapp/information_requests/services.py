@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import case as when, func, or_, select
 
 from webapp.agencies.models import Agency
 from webapp.audit.services import Origin, record_event
@@ -12,6 +12,7 @@ from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
 from webapp.cases.agency_notices import add_case_agency
+from webapp.cases.models import Case
 from webapp.columns import LONDON, long_date
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
@@ -126,6 +127,25 @@ def answer_request(actor, request_id: int, answers: dict, *, origin: Origin, now
     record_event("case.information_received", actor=actor, subject=request.case, origin=origin,
                  detail={"request_id": request.id})
     return request
+
+
+def unanswered_on_case(case_id: int) -> list[InformationRequest]:
+    """Requests neither answered nor withdrawn, oldest first (a case's open work before it closes)."""
+    return list(db.session.scalars(select(InformationRequest).where(
+        InformationRequest.case_id == case_id, InformationRequest.answered_at.is_(None),
+        InformationRequest.withdrawn_at.is_(None)).order_by(InformationRequest.requested_at, InformationRequest.id)))
+
+
+def unanswered_by_agency(visible) -> list[tuple]:
+    """(agency, outstanding, chased, escalated) for the team dashboard, over the cases the viewer may see
+    (`visible`, cases.access.visible_cases_filter), the agency with most outstanding first."""
+    return [tuple(row) for row in db.session.execute(
+        select(Agency.name, func.count(InformationRequest.id),
+               func.sum(when((InformationRequest.chased_at.is_not(None), 1), else_=0)),
+               func.sum(when((InformationRequest.escalated_at.is_not(None), 1), else_=0)))
+        .join(Agency, Agency.id == InformationRequest.agency_id).join(Case, Case.id == InformationRequest.case_id)
+        .where(visible, InformationRequest.answered_at.is_(None))
+        .group_by(Agency.name).order_by(func.count(InformationRequest.id).desc()))]
 
 
 def requests_on_case(case_id: int) -> list[InformationRequest]:

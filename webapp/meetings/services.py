@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from webapp.agencies.models import AgencyKind
+from webapp.agencies.models import Agency, AgencyKind
 from webapp.audit.services import Origin, record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
@@ -365,6 +365,23 @@ def answer_by_link(token: str, answer: str, comment: str, *, links: AnswerLinks,
     record_event("meeting.answered", actor_label=f"link: {invitee.email}"[:120], subject=invitee.meeting.case,
                  origin=origin, detail={"meeting_id": invitee.meeting_id, "invitee_id": invitee.id, "answer": answer})
     return invitee
+
+
+def booked_on_case(case_id: int, now: datetime) -> list[Meeting]:
+    """Meetings still planned and not yet started, soonest first (a case's open work before it closes)."""
+    return list(db.session.scalars(select(Meeting).where(
+        Meeting.case_id == case_id, Meeting.status == "planned", Meeting.starts_at > now)
+        .order_by(Meeting.starts_at, Meeting.id)))
+
+
+def practitioners_invited(case_id: int) -> list:
+    """Staff and agency practitioners invited to the case's meetings (never family members), in the order they
+    were invited: rows of (name, email, agency name or None)."""
+    return list(db.session.execute(
+        select(Invitee.name, Invitee.email, Agency.name.label("agency"))
+        .join(Meeting, Meeting.id == Invitee.meeting_id).outerjoin(Agency, Agency.id == Invitee.agency_id)
+        .where(Meeting.case_id == case_id, Invitee.removed_at.is_(None), Invitee.kind.in_(("staff", "agency")))
+        .order_by(Invitee.id)))
 
 
 def meetings_on_case(case_id: int) -> list[Meeting]:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
-from webapp.cases.models import case_reference
+from webapp.references import case_reference
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.processes.models import ProcessDraft

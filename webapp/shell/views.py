@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.auth.roles import Role
-from webapp.cases.models import case_reference
+from webapp.references import case_reference
 from webapp.columns import LONDON, london_time, long_date, utc_now
 from webapp.database import commit_each_request, database_cause, describe_transient, is_transient, view_commit_sent
 from webapp.errors import DomainError

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from webapp.audit.services import Origin, record_event
 from webapp.cases.models import StepRecord
-from webapp.cases.open_work import OpenWork, open_work
 from webapp.cases.steps import Step, open_step, record_step
+from webapp.closure.open_work import OpenWork, open_work
 from webapp.columns import london_time
 from webapp.errors import InvalidInput, NotFound
 from webapp.extensions import db
