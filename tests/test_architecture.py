@@ -35,6 +35,11 @@ def test_the_contracts_hold():
      "webapp.cases is not allowed to import webapp.safer_sleep"),
     ("cases/services.py", "from webapp.meetings.services import meetings_on_case as _meetings",
      "webapp.cases is not allowed to import webapp.meetings"),
+    ("documents/services.py", "from webapp.cases.models import Case as _Case",
+     "webapp.documents is not allowed to import webapp.cases"),
+    ("shell/forms.py", "from webapp.auth.roles import Role as _Role", "webapp.shell is not allowed to import webapp.auth"),
+    ("minutes/services.py", "from webapp.wiring import STEP_HOOKS as _hooks",
+     "webapp.minutes is not allowed to import webapp.wiring"),
 ])
 def test_a_forbidden_import_breaks_its_contract(tmp_path, module, forbidden, broken):
     shutil.copytree(ROOT / "webapp", tmp_path / "webapp", ignore=shutil.ignore_patterns("static", "assets", "__pycache__"))

@@ -160,13 +160,15 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.pregnancy.views import blueprint as pregnancy_blueprint
     from webapp.safer_sleep.views import blueprint as safer_sleep_blueprint
     from webapp.cli import register_commands
+    from webapp.auth.session_guard import register_session_guard
     from webapp.shell.security import register_security
-    from webapp.shell.views import blueprint as shell_blueprint, register_error_pages
+    from webapp.frame.views import blueprint as frame_blueprint, register_error_pages
 
     app.before_request(begin_writes_early)  # first: before anything reads the database
-    register_security(app)
+    register_security(app)  # the CSP nonce first: every later hook's page may need it
+    register_session_guard(app)
     register_error_pages(app)
-    app.register_blueprint(shell_blueprint)
+    app.register_blueprint(frame_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(auth_admin_blueprint)
     app.register_blueprint(agencies_blueprint)

@@ -17,6 +17,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(workflows_cli)
+    meetings_cli.add_command(fetch_replies_command)  # the worker's unit of work, so wired here
     app.cli.add_command(meetings_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(api_cli)
@@ -98,3 +99,22 @@ def worker_command(once: bool):
                   if settings.replies.imap_configured else "") + ". Stop with Ctrl+C.")
     run_until_stopped(settings, stop)
     click.echo("Worker stopped.")
+
+
+@click.command("fetch-replies")
+@with_appcontext
+def fetch_replies_command():
+    """Read new messages from the organizer mailbox (IMAP_HOST, IMAP_PORT, IMAP_SECURITY, IMAP_USERNAME,
+    IMAP_PASSWORD, IMAP_FOLDER) and mark each one processed."""
+    from webapp.meetings.mailbox import MailboxError
+    from webapp.worker import fetch_replies
+
+    settings = current_app.config["APP_SETTINGS"].replies
+    if not settings.imap_configured:
+        raise click.ClickException("No organizer mailbox is configured: set IMAP_HOST (and the other IMAP_ "
+                                   "settings in the README).")
+    try:
+        read = fetch_replies(settings)
+    except MailboxError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{read} message(s) read from {settings.imap_folder}.")

@@ -18,7 +18,7 @@ from webapp.auth.sessions import create_session
 from webapp.config import RETIRED_DEVELOPMENT_KEYS, Settings
 from webapp.demo import DEMO_PASSWORD
 from webapp.extensions import db
-from webapp.shell.security import SESSION_KEY
+from webapp.auth.session_guard import SESSION_KEY
 
 COOKIE = "cin_session"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # the clock fixture's Monday morning

@@ -1,7 +1,6 @@
 """Writing and reading audit rows. Services call record_event in the same transaction as the change."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, or_, select
@@ -9,16 +8,10 @@ from sqlalchemy import func, insert, or_, select
 from webapp.audit.models import AuditEvent
 from webapp.columns import utc_now
 from webapp.extensions import db
+from webapp.shell.security import Origin
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a request came from, passed by views to services that audit."""
-
-    ip_address: str | None = None
-
-
-NO_ORIGIN = Origin()
+NO_ORIGIN = Origin()  # a change made by the system or a command, not a request
 _INSERT = insert(AuditEvent.__table__)
 
 

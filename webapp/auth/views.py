@@ -10,10 +10,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from webapp.auth.forms import ChangePasswordForm, SignInForm
 from webapp.auth.models import User
 from webapp.auth.services import SignInRefused, change_own_password, sign_in as check_sign_in, sign_out as audit_sign_out
+from webapp.auth.session_guard import SESSION_KEY, current_session_check
 from webapp.auth.sessions import SessionLimits, check_session, create_session
 from webapp.columns import utc_now
 from webapp.shell.forms import submit
-from webapp.shell.security import SESSION_KEY, acting_user, current_session_check, request_origin
+from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("auth", __name__)
 
@@ -35,13 +36,13 @@ def _safe_next(target: str | None) -> str:
     # Only paths on this site: an absolute URL here would make the sign-in page an open redirect.
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("shell.home")
+    return url_for("frame.home")
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("shell.home"))
+        return redirect(url_for("frame.home"))
     form = SignInForm()
     refusal = None
     if form.validate_on_submit():
@@ -87,5 +88,5 @@ def change_password():
             keep=check.record if check else None)):
         login_user(user)  # the session epoch moved on: this session's row is kept, the others were ended
         flash("Your password has been changed", "success")
-        return redirect(url_for("shell.home"))
+        return redirect(url_for("frame.home"))
     return render_template("auth/change_password.html", form=form)

@@ -1,8 +1,8 @@
-"""`flask meetings ...`: take in calendar replies from a file or the organizer mailbox."""
+"""`flask meetings ...`: take in calendar replies from a file (`fetch-replies`, which reads the organizer mailbox
+with the worker's unit of work, is added to this group in webapp/cli.py)."""
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.columns import utc_now
@@ -25,24 +25,6 @@ def ingest_reply_command(file):
     db.session.commit()
     for row in rows:
         click.echo(_line(row))
-
-
-@meetings_cli.command("fetch-replies")
-def fetch_replies_command():
-    """Read new messages from the organizer mailbox (IMAP_HOST, IMAP_PORT, IMAP_SECURITY, IMAP_USERNAME,
-    IMAP_PASSWORD, IMAP_FOLDER) and mark each one processed."""
-    from webapp.meetings.mailbox import MailboxError
-    from webapp.worker import fetch_replies
-
-    settings = current_app.config["APP_SETTINGS"].replies
-    if not settings.imap_configured:
-        raise click.ClickException("No organizer mailbox is configured: set IMAP_HOST (and the other IMAP_ "
-                                   "settings in the README).")
-    try:
-        read = fetch_replies(settings)
-    except MailboxError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"{read} message(s) read from {settings.imap_folder}.")
 
 
 def _line(row) -> str:

@@ -211,7 +211,7 @@ def action_done(case_id: int, action_id: int):
     action = services.mark_done(acting_user(), case_id, action_id, origin=request_origin(), now=utc_now())
     flash(f"Action marked as done: {action.action}", "success")
     if request.form.get("back_to") == "home":
-        return redirect(url_for("shell.home") + "#actions-i-own")
+        return redirect(url_for("frame.home") + "#actions-i-own")
     return redirect(url_for("cases.case_page", case_id=case_id) + "#actions")
 
 

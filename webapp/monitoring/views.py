@@ -41,4 +41,4 @@ def _back_to(target: str | None) -> str:
     # Only a path on this site: anything else would make the button an open redirect.
     if target and target.startswith("/") and not target.startswith(("//", "/\\")) and not urlsplit(target).netloc:
         return target
-    return url_for("shell.home")
+    return url_for("frame.home")

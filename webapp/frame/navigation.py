@@ -26,7 +26,7 @@ _ADMIN = frozenset({Role.ADMINISTRATOR})
 _CASEWORK = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
 
 NAVIGATION = (
-    NavItem("Home", "shell.home", "shell.home"),
+    NavItem("Home", "frame.home", "frame.home"),
     NavItem("My tasks", "cases.tasks", "cases.tasks", _CASEWORK),
     NavItem("Cases", "cases.case_list", "cases.case", _CASEWORK | {Role.SENIOR_MANAGER}),
     NavItem("New referral", "cases.new_referral", "cases.new_referral", _CASEWORK),

@@ -16,13 +16,13 @@ from webapp.errors import DomainError
 from webapp.extensions import db, login_manager
 from webapp.minutes.services import actions_owned_by
 from webapp.partnership.services import extra_holidays
-from webapp.shell.navigation import navigation_for
-from webapp.shell.readiness import readiness_problems
-from webapp.shell.refusals import REFUSALS, audit_refusal
+from webapp.frame.navigation import navigation_for
+from webapp.frame.readiness import readiness_problems
+from webapp.frame.refusals import REFUSALS, audit_refusal
 from webapp.shell.security import acting_user
 from webapp.workflow.calendar import working_days_between
 
-blueprint = Blueprint("shell", __name__)
+blueprint = Blueprint("frame", __name__)
 blueprint.add_app_template_filter(london_time, "london_time")
 blueprint.add_app_template_filter(long_date, "long_date")
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ HOME_SECTIONS = {
 
 
 @blueprint.app_context_processor
-def inject_shell():
+def inject_frame():
     settings = current_app.config["APP_SETTINGS"]
     return {
         "service_name": settings.service_name,
@@ -73,7 +73,7 @@ def deadline(due_at) -> str:
 def home():
     sections = [HOME_SECTIONS[role] for role in Role if role in acting_user().roles]
     owned = [(action, case_reference(action.case_id)) for action in actions_owned_by(acting_user())]
-    return render_template("shell/home.html", sections=sections, owned_actions=owned,
+    return render_template("frame/home.html", sections=sections, owned_actions=owned,
                            today=utc_now().astimezone(LONDON).date())
 
 
@@ -96,7 +96,7 @@ def ready():
 
 @blueprint.route("/accessibility")
 def accessibility():
-    return render_template("shell/accessibility.html")
+    return render_template("frame/accessibility.html")
 
 
 ERROR_PAGES = {
@@ -129,7 +129,7 @@ def render_error(status: int, detail: str | None = None, fields: dict | None = N
     title, advice = ERROR_PAGES.get(status, ERROR_PAGES[500])
     if request.path.startswith("/api/"):  # the API answers in JSON, with field detail where there is some
         return {"error": detail or title, "fields": fields or {}}, status
-    return render_template("shell/error.html", title=title, advice=advice, detail=detail), status
+    return render_template("frame/error.html", title=title, advice=advice, detail=detail), status
 
 
 NUL_REFUSED = ("The request contained a character the service cannot store (a NUL character, often from text "
@@ -194,6 +194,6 @@ def register_error_pages(app: Flask) -> None:
             return {"error": api_error, "fields": {}}, 503, headers
         # Drawn without the database, which may still be away: as for someone signed out (no name, no menu).
         g._login_user = login_manager.anonymous_user()
-        return render_template("shell/error.html", title=title, advice=advice), 503, headers
+        return render_template("frame/error.html", title=title, advice=advice), 503, headers
 
     commit_each_request(app)
