@@ -1,9 +1,11 @@
 """The architecture's rules (pyproject.toml, [tool.importlinter]) hold, and they bite: a copy of the package with
 one forbidden import breaks its contract."""
+import ast
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,55 @@ def test_a_forbidden_import_breaks_its_contract(tmp_path, module, forbidden, bro
     run = lint_imports(tmp_path)
     assert run.returncode != 0
     assert "0 broken" not in run.stdout and broken in " ".join(run.stdout.split()), run.stdout
+
+
+# What one feature may import of another: what it does, its rows, and who may see them. Its pages, handlers,
+# notices and other modules are its own.
+PUBLIC_MODULES = {"services", "models", "access"}
+
+
+def feature_packages() -> list[str]:
+    """The features' line of the layers contract in pyproject.toml (the one holding webapp.closure)."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers, = [c["layers"] for c in contracts if c["type"] == "layers"]
+    line, = [layer for layer in layers if "webapp.closure" in layer]
+    return [name.strip().removeprefix("webapp.") for name in line.split(":")]
+
+
+def private_crossings(root: Path) -> list[str]:
+    """Each import by one feature of another feature's module outside PUBLIC_MODULES, as "importer -> imported"."""
+    features = set(feature_packages())
+    found = set()
+    for feature in sorted(features):
+        for path in sorted((root / "webapp" / feature).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("webapp."):
+                    targets = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+                elif isinstance(node, ast.Import):
+                    targets = [alias.name for alias in node.names]
+                else:
+                    continue
+                for target in targets:
+                    parts = target.split(".")
+                    if (len(parts) >= 3 and parts[0] == "webapp" and parts[1] in features and parts[1] != feature
+                            and (root / "webapp" / parts[1] / f"{parts[2]}.py").exists()
+                            and parts[2] not in PUBLIC_MODULES):
+                        found.add(f"{path.relative_to(root)} -> {'.'.join(parts[:3])}")
+    return sorted(found)
+
+
+def test_features_reach_each_other_only_through_their_public_modules():
+    assert private_crossings(ROOT) == []
+
+
+def test_a_private_crossing_is_found(tmp_path):
+    shutil.copytree(ROOT / "webapp", tmp_path / "webapp", ignore=shutil.ignore_patterns("static", "assets", "__pycache__"))
+    path = tmp_path / "webapp" / "closure" / "services.py"
+    path.write_text(path.read_text() + "\nfrom webapp.meetings.invitations import queue_invitation as _queue\n")
+    other = tmp_path / "webapp" / "safer_sleep" / "views.py"
+    other.write_text(other.read_text() + "\nfrom webapp.information_requests import views as _views\n")
+    assert private_crossings(tmp_path) == ["webapp/closure/services.py -> webapp.meetings.invitations",
+                                           "webapp/safer_sleep/views.py -> webapp.information_requests.views"]
 
 
 def test_no_webapp_import_hides_inside_a_function():

@@ -25,7 +25,7 @@ from webapp.minutes.access import require_minutes_document_reader
 from webapp.minutes.documents import minutes_html
 from webapp.partnership.definitions import DEFINITIONS
 from webapp.partnership.services import extra_holidays, setting_value
-from webapp.plans import actions as plan_actions, hooks as plan_hooks
+from webapp.plans import hooks as plan_hooks, services as plans
 from webapp.plans.document import PLAN_DOCUMENT, plan_documents, plan_html, require_plan_reader
 from webapp.pregnancy import services as pregnancy
 from webapp.safer_sleep import services as safer_sleep
@@ -38,7 +38,7 @@ from webapp.workflow.wiring import Wiring, install
 # Every diagram id, form key, message and task-data name that Python relies on: a deploy that removes or
 # renames one is refused, naming the module (webapp/workflow/contract.py).
 DIAGRAM_CONTRACT = contract_table(
-    referrals.NEEDS, flags.NEEDS, dashboard.NEEDS, closure.NEEDS, debrief.NEEDS, plan_actions.NEEDS,
+    referrals.NEEDS, flags.NEEDS, dashboard.NEEDS, closure.NEEDS, debrief.NEEDS, plans.NEEDS,
     safer_sleep.NEEDS, meetings.NEEDS, minutes.NEEDS, information_request_models.NEEDS, information_requests.NEEDS,
     pregnancy.NEEDS, escalations.NEEDS,
 )
@@ -46,7 +46,7 @@ DIAGRAM_CONTRACT = contract_table(
 # What a feature adds to the generic case step of a form key: first answers, answers it always carries, a
 # refusal, and what follows a completion or a correction (webapp/cases/step_hooks.py). Applied in this order.
 STEP_HOOKS: dict[str, tuple[StepHooks, ...]] = {
-    plan_actions.PLAN_FORM: (safer_sleep.PLAN_HOOKS, plan_hooks.PLAN_HOOKS),
+    plans.PLAN_FORM: (safer_sleep.PLAN_HOOKS, plan_hooks.PLAN_HOOKS),
     safer_sleep.REVIEW_FORM: (safer_sleep.REVIEW_HOOKS,),
     debrief.DEBRIEF_FORM: (debrief.DEBRIEF_HOOKS,),
 }

@@ -71,7 +71,7 @@ def convene(worker, case, step: str, starts_at: datetime, invitees=None, locatio
     from datetime import timedelta
 
     from webapp.meetings import services
-    from webapp.meetings.invitations import configured_mailing
+    from webapp.meetings.services import configured_mailing
 
     keys = invitees if invitees is not None else [c.key for c in services.candidates(worker, case.id)]
     return services.convene(worker, case.id, open_task(case, step).task_id, starts_at=starts_at,
@@ -172,7 +172,7 @@ def check_open_work(worker, case, bpmn_id: str = "check_open_work_at_review"):
     and escalation kept open with a reason (nothing withdrawn or cancelled), so the case closes."""
     from webapp.closure import services as closure
     from webapp.closure.open_work import open_work
-    from webapp.meetings.invitations import configured_mailing
+    from webapp.meetings.services import configured_mailing
 
     now = datetime.now(timezone.utc)
     work = open_work(case.id, now)

@@ -18,7 +18,7 @@ from webapp.config import MailSettings
 from webapp.demo import DEMO_PASSWORD
 from webapp.extensions import db
 from webapp.meetings import services
-from webapp.meetings.invitations import configured_mailing
+from webapp.meetings.services import configured_mailing
 from webapp.worker import run_pass
 from webapp.workflow.models import OpenTask
 

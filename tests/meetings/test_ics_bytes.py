@@ -15,7 +15,7 @@ from webapp.config import MailSettings
 from webapp.mail.delivery import build_email
 from webapp.mail.models import OutboxMessage
 from webapp.meetings import services
-from webapp.meetings.invitations import configured_mailing
+from webapp.meetings.services import configured_mailing
 from webapp.meetings.itip import Invitation, invitation_email
 from webapp.worker import send_due_mail
 

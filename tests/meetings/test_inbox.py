@@ -19,7 +19,7 @@ from webapp.demo import DEMO_PASSWORD
 from webapp.errors import PermissionDenied
 from webapp.mail.models import OutboxMessage
 from webapp.meetings import inbox, services
-from webapp.meetings.invitations import configured_mailing
+from webapp.meetings.services import configured_mailing
 from webapp.meetings.models import CalendarReply, Invitee, Meeting
 
 FIXTURES = Path(__file__).parent / "fixtures"

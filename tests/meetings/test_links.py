@@ -11,7 +11,7 @@ from tests.helpers import csrf_token
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.meetings import services
-from webapp.meetings.invitations import configured_mailing
+from webapp.meetings.services import configured_mailing
 from webapp.meetings.links import AnswerLinks
 from webapp.meetings.models import Invitee
 from webapp.workflow.models import OpenTask

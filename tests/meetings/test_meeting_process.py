@@ -14,7 +14,7 @@ from webapp.auth.models import User
 from webapp.errors import Conflict, InvalidInput
 from webapp.mail.models import OutboxMessage
 from webapp.meetings import services
-from webapp.meetings.invitations import configured_mailing
+from webapp.meetings.services import configured_mailing
 from webapp.meetings.models import Meeting
 from webapp.worker import fire_due_timers
 from webapp.workflow.models import OpenTask

@@ -21,7 +21,7 @@ from webapp.documents.services import queue_document, store_pdf
 from webapp.escalations.models import Escalation
 from webapp.information_requests.services import request_information
 from webapp.meetings import services as meeting_services
-from webapp.meetings.invitations import configured_mailing
+from webapp.meetings.services import configured_mailing
 from webapp.meetings.models import Invitee
 from webapp.worker import render_documents
 

@@ -13,7 +13,7 @@ from webapp.audit.models import AuditEvent
 from webapp.audit.services import NO_ORIGIN
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.mail.models import OutboxMessage
-from webapp.meetings.agenda import agenda_for
+from webapp.minutes.services import agenda_for
 from webapp.minutes import services
 from webapp.minutes.distribution import configured_links
 from webapp.minutes.models import CaseAction, MinutesVersion

@@ -14,8 +14,7 @@ from webapp.columns import london_time
 from webapp.errors import InvalidInput, NotFound
 from webapp.extensions import db
 from webapp.information_requests.services import withdraw_request
-from webapp.meetings.invitations import Mailing
-from webapp.meetings.services import cancel as cancel_meeting
+from webapp.meetings.services import Mailing, cancel as cancel_meeting
 from webapp.minutes.services import mark_done
 from webapp.workflow.contract import DiagramNeeds
 

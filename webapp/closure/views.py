@@ -8,7 +8,7 @@ from webapp.closure import services
 from webapp.columns import utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.meetings.invitations import configured_mailing
+from webapp.meetings.services import configured_mailing
 from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("closure", __name__)

@@ -129,6 +129,15 @@ def answer_request(actor, request_id: int, answers: dict, *, origin: Origin, now
     return request
 
 
+def request_from_form(actor, case_id: int, form, *, kind: str = INFORMATION, origin: Origin,
+                      now: datetime) -> InformationRequest:
+    """The request a page's form describes (agency_id, addressed_to_id, question: strings as posted)."""
+    agency_id, person = form.get("agency_id", ""), form.get("addressed_to_id", "")
+    return request_information(actor, case_id, int(agency_id) if agency_id.isdecimal() else None,
+                               form.get("question", ""), kind=kind,
+                               addressed_to_id=int(person) if person.isdecimal() else None, origin=origin, now=now)
+
+
 def unanswered_on_case(case_id: int) -> list[InformationRequest]:
     """Requests neither answered nor withdrawn, oldest first (a case's open work before it closes)."""
     return list(db.session.scalars(select(InformationRequest).where(

@@ -14,7 +14,7 @@ from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
 from webapp.extensions import db
 from webapp.information_requests import services
-from webapp.information_requests.models import INFORMATION, SAFER_SLEEP
+from webapp.information_requests.models import SAFER_SLEEP
 from webapp.shell.form_pages import Posted, post_schema_form
 from webapp.shell.schema_forms import build_fields, error_list
 from webapp.shell.security import acting_user, request_origin
@@ -29,14 +29,6 @@ def _agencies_and_people():
     return agencies, people
 
 
-def send_request(actor, case_id: int, form, *, kind: str = INFORMATION):
-    """The request a page's form describes (agency, practitioner, question), made through the service."""
-    agency_id, person = form.get("agency_id", ""), form.get("addressed_to_id", "")
-    return services.request_information(
-        actor, case_id, int(agency_id) if agency_id.isdecimal() else None, form.get("question", ""), kind=kind,
-        addressed_to_id=int(person) if person.isdecimal() else None, origin=request_origin(), now=utc_now())
-
-
 @blueprint.route("/cases/<int:case_id>/information-requests/new", methods=["GET", "POST"])
 @login_required
 def new_request(case_id: int):
@@ -47,7 +39,7 @@ def new_request(case_id: int):
         values = request.form
         try:
             with undone_if_refused():
-                made = send_request(actor, case_id, values)
+                made = services.request_from_form(actor, case_id, values, origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
             errors = invalid.field_errors
         else:

@@ -9,9 +9,10 @@ from webapp.columns import LONDON
 from webapp.extensions import db
 from webapp.mail.delivery import SERVICE_URL_MARK
 from webapp.mail.services import queue_message
-from webapp.meetings.invitations import configured_mailing, send_invitations
+from webapp.meetings.invitations import send_invitations
 from webapp.meetings.models import Meeting, MeetingKind
-from webapp.minutes.reviews import next_review_set
+from webapp.meetings.services import configured_mailing
+from webapp.minutes.services import next_review_set
 from webapp.workflow.handlers import ServiceCall
 
 OUTCOMES = frozenset({"held", "rationale"})

@@ -10,7 +10,7 @@ from flask_login import login_required
 from webapp.columns import utc_now
 from webapp.extensions import csrf
 from webapp.meetings import inbox
-from webapp.meetings.invitations import configured_mailing
+from webapp.meetings.services import configured_mailing
 from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("meeting_replies", __name__)

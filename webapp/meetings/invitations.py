@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from markupsafe import escape
 
 from webapp.columns import LONDON
@@ -22,12 +21,6 @@ class Mailing:
 
     links: AnswerLinks
     organizer: str
-
-
-def configured_mailing() -> Mailing:
-    """The service's own links and organizer mailbox, from its configuration."""
-    settings = current_app.config["APP_SETTINGS"]
-    return Mailing(AnswerLinks(current_app.config["SECRET_KEY"], settings.mail.service_url), settings.mail.organizer)
 
 
 def _when(meeting: Meeting) -> str:

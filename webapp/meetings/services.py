@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.agencies.models import Agency, AgencyKind
@@ -35,6 +36,12 @@ ATTENDANCE_FORM = NEEDS.form(MEETING_PROCESS, "meeting_attendance", "the attenda
 CANCELLED = NEEDS.message(MEETING_PROCESS, "meeting_cancelled", "cancelling opens the convene step again")
 RESCHEDULED = NEEDS.message(MEETING_PROCESS, "meeting_rescheduled", "moving a meeting moves its timers")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def configured_mailing() -> Mailing:
+    """The service's own links and organizer mailbox, from its configuration (what pages and handlers pass on)."""
+    settings = current_app.config["APP_SETTINGS"]
+    return Mailing(AnswerLinks(current_app.config["SECRET_KEY"], settings.mail.service_url), settings.mail.organizer)
 
 
 @dataclass(frozen=True)

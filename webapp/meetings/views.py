@@ -11,10 +11,9 @@ from webapp.columns import LONDON, utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
 from webapp.meetings import feed, services
-from webapp.meetings.agenda import agenda_for
 from webapp.meetings.inbox import open_proposals
-from webapp.meetings.invitations import configured_mailing
 from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS
+from webapp.minutes.services import agenda_for
 from webapp.shell.schema_forms import parse_submission
 from webapp.shell.security import acting_user, request_origin
 
@@ -56,7 +55,7 @@ def convene(case_id: int, task_id: str):
                 meeting = services.convene(
                     actor, case_id, task_id, starts_at=starts_at, ends_at=ends_at, location=form.get("location", ""),
                     chosen=form.getlist("invitees"), roles={c.key: form.get(f"role-{c.key}", c.role) for c in offered},
-                    someone=_someone(form), mailing=configured_mailing(), origin=request_origin(), now=utc_now())
+                    someone=_someone(form), mailing=services.configured_mailing(), origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
             errors = invalid.field_errors
         else:
@@ -110,7 +109,7 @@ def reschedule(meeting_id: int):
     try:
         with undone_if_refused():
             services.reschedule(acting_user(), meeting_id, starts_at=starts_at, ends_at=ends_at,
-                                location=request.form.get("location", ""), mailing=configured_mailing(), origin=request_origin(),
+                                location=request.form.get("location", ""), mailing=services.configured_mailing(), origin=request_origin(),
                                 now=utc_now())
     except InvalidInput as invalid:
         return meeting_page(meeting_id, errors=invalid.field_errors, status=400)
@@ -125,7 +124,7 @@ def add_invitee(meeting_id: int):
         with undone_if_refused():
             invitee = services.add_invitee(acting_user(), meeting_id, key=request.form.get("person", ""),
                                            role=request.form.get("role", ""), someone=_someone(request.form),
-                                           mailing=configured_mailing(), origin=request_origin(), now=utc_now())
+                                           mailing=services.configured_mailing(), origin=request_origin(), now=utc_now())
     except InvalidInput as invalid:
         return meeting_page(meeting_id, errors=invalid.field_errors, status=400)
     flash(f"{invitee.name} is invited and has been sent an invitation", "success")
@@ -135,7 +134,7 @@ def add_invitee(meeting_id: int):
 @blueprint.route("/meetings/<int:meeting_id>/invitees/<int:invitee_id>/remove", methods=["POST"])
 @login_required
 def remove_invitee(meeting_id: int, invitee_id: int):
-    invitee = services.remove_invitee(acting_user(), meeting_id, invitee_id, mailing=configured_mailing(),
+    invitee = services.remove_invitee(acting_user(), meeting_id, invitee_id, mailing=services.configured_mailing(),
                                       origin=request_origin(), now=utc_now())
     flash(f"{invitee.name} is no longer invited and has been sent a cancellation", "success")
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
@@ -144,7 +143,7 @@ def remove_invitee(meeting_id: int, invitee_id: int):
 @blueprint.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
 @login_required
 def cancel(meeting_id: int):
-    meeting = services.cancel(acting_user(), meeting_id, mailing=configured_mailing(), origin=request_origin(), now=utc_now())
+    meeting = services.cancel(acting_user(), meeting_id, mailing=services.configured_mailing(), origin=request_origin(), now=utc_now())
     flash("Meeting cancelled: every invitee has been sent a cancellation", "success")
     return redirect(url_for("cases.case_page", case_id=meeting.case_id))
 
@@ -152,7 +151,7 @@ def cancel(meeting_id: int):
 @blueprint.route("/answer/<token>", methods=["GET", "POST"])
 def answer(token: str):
     """The link an invitee follows: GET changes nothing (mail scanners follow links); the button records."""
-    links = configured_mailing().links
+    links = services.configured_mailing().links
     try:
         invitee = services.invitee_for_link(token, links, utc_now())
     except services.LinkProblem as problem:

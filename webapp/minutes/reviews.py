@@ -1,16 +1,12 @@
 """The date of the next review the minutes set: checked against the partnership's review cadence when the
-minutes are sent for approval, and read back when the next review is planned (its due date and timer)."""
+minutes are sent for approval (reading it back, next_review_set, is in services.py for the meeting process)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from webapp.columns import LONDON
-from webapp.extensions import db
 from webapp.meetings.models import Meeting
-from webapp.minutes.models import MinutesVersion
 from webapp.partnership.services import setting_value
 from webapp.workflow.expressions import interval_after
 
@@ -45,19 +41,6 @@ def check_next_review(content: dict, held_on: date, cadence: ReviewCadence) -> d
         return {REASON_FIELD: f"Say why the next review is later than {limit:%-d %B %Y}, the latest the "
                               "partnership's review interval allows"}
     return {}
-
-
-def next_review_set(case_id: int) -> str | None:
-    """The next review date the issued minutes of the case's latest held meeting set (ISO), if they set one.
-    An earlier meeting's date never counts: the latest meeting decided when the next review is."""
-    meeting_id = db.session.scalar(select(Meeting.id).where(Meeting.case_id == case_id, Meeting.status == "held")
-                                   .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(1))
-    if meeting_id is None:
-        return None
-    content = db.session.scalar(select(MinutesVersion.content).where(MinutesVersion.meeting_id == meeting_id,
-                                                                     MinutesVersion.status == "issued")
-                                .order_by(MinutesVersion.number.desc()).limit(1))
-    return (content or {}).get("next_review_on") or None
 
 
 def held_on(meeting: Meeting) -> date:

@@ -8,6 +8,7 @@ same way, and the earlier version stays readable."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,11 +16,12 @@ from sqlalchemy import select
 
 from webapp.agencies.models import Agency
 from webapp.audit.services import Origin, record_event
-from webapp.columns import long_date
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
+from webapp.cases.flags import concern_flags
 from webapp.cases.models import Case, HouseholdMember, StepRecord
 from webapp.cases.steps import Step, record_step
+from webapp.columns import long_date
 from webapp.documents.models import Document
 from webapp.documents.services import queue_document
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -30,7 +32,7 @@ from webapp.meetings.services import attendance_meeting, get_meeting, meeting_st
 from webapp.minutes.distribution import LinkRefused, MinutesLinks, distribute
 from webapp.minutes.models import CaseAction, MinutesVersion
 from webapp.minutes.reviews import ReviewCadence, check_next_review, held_on
-from webapp.plans.actions import PLAN_STEP
+from webapp.plans.services import PLAN_STEP
 from webapp.workflow import runtime
 from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.dues import Due, timer_due
@@ -315,6 +317,56 @@ def mark_done(actor, case_id: int, action_id: int, *, origin: Origin, now: datet
     record_event("case.action_done", actor=actor, subject=case, origin=origin,
                  detail={"action_id": action.id, "by_owner": action.owner_id == actor.id})
     return action
+
+
+# -- the agenda ----------------------------------------------------------------------------------------
+# A meeting's agenda, built from the case: the standard sections, the plan's actions, the actions earlier minutes
+# set that are still open, the concerns flagged at referral. The minutes start from it.
+
+STANDARD_SECTIONS = [
+    "Introductions, and who sent apologies or reports",
+    "The child's views, and the parents' and family's views",
+    "What is working well",
+    "Worries and risks",
+    "Progress against each outcome of the plan",
+    "Decisions, with any dissent",
+    "Actions: who will do what, by when",
+    "Contingency plan, and how often the child will be seen",
+    "Date of the next review",
+]
+
+
+@dataclass
+class Agenda:
+    sections: list[str] = field(default_factory=lambda: list(STANDARD_SECTIONS))
+    open_actions: list[dict] = field(default_factory=list)
+    earlier_actions: list = field(default_factory=list)  # CaseAction rows from issued minutes, not yet done
+    concerns: list[str] = field(default_factory=list)
+
+
+def agenda_for(meeting: Meeting) -> Agenda:
+    """The agenda of a meeting, from the latest plan and the referral of its case."""
+    records = {record.bpmn_id: record for record in db.session.scalars(
+        select(StepRecord).where(StepRecord.case_id == meeting.case_id).order_by(StepRecord.completed_at))}
+
+    agenda = Agenda(earlier_actions=open_actions(meeting.case_id))
+    if PLAN_STEP in records:
+        agenda.open_actions = records[PLAN_STEP].current_answers.get("actions", [])
+    agenda.concerns = [str(flag) for flag in concern_flags(meeting.case_id)]
+    return agenda
+
+
+def next_review_set(case_id: int) -> str | None:
+    """The next review date the issued minutes of the case's latest held meeting set (ISO), if they set one.
+    An earlier meeting's date never counts: the latest meeting decided when the next review is."""
+    meeting_id = db.session.scalar(select(Meeting.id).where(Meeting.case_id == case_id, Meeting.status == "held")
+                                   .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(1))
+    if meeting_id is None:
+        return None
+    content = db.session.scalar(select(MinutesVersion.content).where(MinutesVersion.meeting_id == meeting_id,
+                                                                     MinutesVersion.status == "issued")
+                                .order_by(MinutesVersion.number.desc()).limit(1))
+    return (content or {}).get("next_review_on") or None
 
 
 # -- reading ---------------------------------------------------------------------------------------------

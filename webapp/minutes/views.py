@@ -12,7 +12,6 @@ from webapp.database import undone_if_refused
 from webapp.documents.models import Document
 from webapp.documents.services import downloadable
 from webapp.errors import InvalidInput
-from webapp.meetings.agenda import agenda_for
 from webapp.meetings.services import may_convene
 from webapp.minutes import access, services
 from webapp.minutes.distribution import LinkExpired, LinkRefused, configured_links
@@ -49,7 +48,7 @@ def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, 
     fields = build_fields(services.CONTENT_SCHEMA, content, errors, rows_shown=rows_shown)
     return render_template("minutes/write.html", meeting=meeting, version=version, fields=fields,
                            errors=error_list(fields), heading=heading, submit_text=submit_text,
-                           agenda=agenda_for(meeting), family=services.family_choices(meeting), chosen=family,
+                           agenda=services.agenda_for(meeting), family=services.family_choices(meeting), chosen=family,
                            circulate_by=circulate_by), \
         (400 if errors else 200)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from webapp.cases.models import Case, StepRecord
 from webapp.cases.step_hooks import StepHooks
 from webapp.documents.services import queue_document
-from webapp.plans.actions import track_plan_actions
+from webapp.plans.services import track_plan_actions
 from webapp.plans.document import PLAN_DOCUMENT
 
 

@@ -10,7 +10,7 @@ from webapp.columns import utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
 from webapp.information_requests.models import SAFER_SLEEP
-from webapp.information_requests.views import send_request
+from webapp.information_requests.services import request_from_form
 from webapp.safer_sleep import services
 from webapp.safer_sleep.risks import risk_flags
 from webapp.shell.form_pages import Posted, post_schema_form
@@ -73,7 +73,8 @@ def ask(case_id: int):
         values = request.form
         try:
             with undone_if_refused():
-                made = send_request(actor, case_id, values, kind=SAFER_SLEEP)
+                made = request_from_form(actor, case_id, values, kind=SAFER_SLEEP, origin=request_origin(),
+                                         now=utc_now())
         except InvalidInput as invalid:
             errors = invalid.field_errors
         else:
