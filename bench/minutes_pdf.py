@@ -156,7 +156,7 @@ def main() -> None:
         from webapp.extensions import db
 
         render_once_through_the_app(document_id)  # warm both paths: fonts, imports
-        html = document_html(db.session.get(Document, document_id))
+        html = document_html(db.session.get(Document, document_id), app.config["APP_SETTINGS"].partnership_name)
         render_once_alone(html)
         pages = len(PdfReader(io.BytesIO(db.session.get(Document, document_id).pdf)).pages)
         app_times, alone_times = [], []

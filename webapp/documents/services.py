@@ -36,11 +36,12 @@ def queue_document(case_id: int, kind: str, source_id: int, title: str, now: dat
 
 @dataclass(frozen=True)
 class DocumentKind:
-    """A kind of PDF: what pages and alerts call it, how its HTML is made from its source row, and who may read
-    it (raising NotFound for anyone else, as its feature's own pages do)."""
+    """A kind of PDF: what pages and alerts call it, how its HTML is made from its source row and the
+    partnership's name (every page's header), and who may read it (raising NotFound for anyone else, as its
+    feature's own pages do)."""
 
     label: str
-    html: Callable[[int], str]
+    html: Callable[[int, str], str]
     require_reader: Callable[[object, Document], None]
 
 
@@ -53,11 +54,11 @@ def install_document_kinds(kinds: dict[str, DocumentKind]) -> None:
     _kinds.update(kinds)
 
 
-def document_html(document: Document) -> str:
+def document_html(document: Document, partnership_name: str) -> str:
     """The HTML a document is rendered from, made by its feature's own template."""
     if document.kind not in _kinds:
         raise ValueError(f"no template for documents of kind {document.kind}")
-    return _kinds[document.kind].html(document.source_id)
+    return _kinds[document.kind].html(document.source_id, partnership_name)
 
 
 def store_pdf(document: Document, pdf: bytes, now: datetime) -> None:

@@ -38,7 +38,7 @@ def render_queued(settings: Settings, *, limit: int = 1, stop: threading.Event |
             return rendered, False
         tried.add(document_id)  # a failure is tried again on a later pass, not at once
         try:
-            html = document_html(db.session.get(Document, document_id))
+            html = document_html(db.session.get(Document, document_id), settings.partnership_name)
             db.session.rollback()  # the render holds no transaction
             pdf = render_bounded(html, timeout_seconds=settings.render_timeout_seconds,
                                  memory_mb=settings.render_memory_mb, stop=stop, meanwhile=meanwhile)

@@ -2,8 +2,6 @@
 text typed into the minutes can never become markup, a link or an embedded file."""
 from __future__ import annotations
 
-from flask import current_app
-
 from webapp.cases.flags import concern_flags
 from webapp.documents.rendering import record_html, version_label
 from webapp.extensions import db
@@ -16,7 +14,7 @@ SECTIONS = [("child_views", "The child's views"), ("family_views", "Parents' and
             ("dissent", "Dissent")]
 
 
-def minutes_html(version_id: int) -> str:
+def minutes_html(version_id: int, partnership_name: str) -> str:
     version = db.session.get(MinutesVersion, version_id)
     meeting = version.meeting
     visiting = {o["const"]: o["title"] for o in CONTENT_SCHEMA["properties"]["visiting_frequency"]["oneOf"]}
@@ -28,5 +26,5 @@ def minutes_html(version_id: int) -> str:
         document_title=f"{meeting.kind_label}: minutes, case {meeting.case.reference}, version {version.number}",
         description=f"Minutes of the {meeting.kind_label.lower()} for case {meeting.case.reference}",
         version_label=version_label(version.number),
-        partnership_name=current_app.config["APP_SETTINGS"].partnership_name,
+        partnership_name=partnership_name,
         created=version.issued_at.isoformat() if version.issued_at else "")

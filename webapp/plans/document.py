@@ -2,7 +2,6 @@
 and the case's plan PDFs."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from webapp.agencies.models import Agency
@@ -16,7 +15,7 @@ PLAN_DOCUMENT = "cin_plan"  # the document kind of a plan's PDF
 VISITING = {"weekly": "Every week", "fortnightly": "Every two weeks", "every_four_weeks": "Every four weeks"}
 
 
-def plan_html(record_id: int) -> str:
+def plan_html(record_id: int, partnership_name: str) -> str:
     record = db.session.get(StepRecord, record_id)
     case = db.session.get(Case, record.case_id)
     return record_html(
@@ -26,7 +25,7 @@ def plan_html(record_id: int) -> str:
         document_title=f"Child in need plan, case {case.reference}",
         description=f"Child in need plan for case {case.reference}",
         version_label=version_label(len(record.corrections) + 1),
-        partnership_name=current_app.config["APP_SETTINGS"].partnership_name,
+        partnership_name=partnership_name,
         created=record.completed_at.isoformat())
 
 
