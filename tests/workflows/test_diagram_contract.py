@@ -55,7 +55,7 @@ def test_the_shipped_diagrams_meet_the_contract(app):
 @pytest.mark.parametrize("change, module, what", [
     (lambda d, f: ({**d, "section17.bpmn": without_referral_step(d["section17.bpmn"])}, f),
      "webapp.cases.referrals", "the element 'record_referral'"),
-    (with_plan_form_renamed, "webapp.plans.actions", "the form key 'cin_plan'"),
+    (with_plan_form_renamed, "webapp.plans.services", "the form key 'cin_plan'"),
     (lambda d, f: ({**d, "multi_agency_meeting.bpmn": d["multi_agency_meeting.bpmn"].replace(
         'name="meeting_cancelled"', 'name="meeting_called_off"')}, f),
      "webapp.meetings.services", "the message 'meeting_cancelled'"),
@@ -76,7 +76,7 @@ def test_the_plan_form_renamed_names_every_module_relying_on_it(app):
     library = read_library(WORKFLOWS)
     problems = problems_of(*with_plan_form_renamed(library.diagrams, library.forms))
     named = {problem.split(": ")[1].split(" relies")[0] for problem in problems}
-    assert named == {"webapp.plans.actions", "webapp.safer_sleep.services"}
+    assert named == {"webapp.plans.services", "webapp.safer_sleep.services"}
 
 
 def test_the_editor_refuses_to_deploy_a_version_without_the_referral_step(app, partnership, client):
@@ -137,7 +137,7 @@ def test_flask_workflows_deploy_refuses_a_renamed_form_key(app, committed_db, tm
     (folder / "forms" / "cin_plan.json").rename(folder / "forms" / "child_plan.json")
     result = app.test_cli_runner().invoke(args=["workflows", "deploy", "--directory", str(folder)])
     assert result.exit_code == 1
-    assert "the form key 'cin_plan' is missing from process 'section17': webapp.plans.actions" in result.output
+    assert "the form key 'cin_plan' is missing from process 'section17': webapp.plans.services" in result.output
     committed_db.commit()
     assert committed_db.scalar(select(func.count(WorkflowVersion.id))) == 0
 
