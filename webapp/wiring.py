@@ -77,6 +77,9 @@ DASHBOARD_TABLES = (
                    information_requests.unanswered_by_agency, "No request is waiting for an answer."),
 )
 
+# What the features have booked on a case, for "what happens next" when no step waits (meetings).
+UPCOMING = (meetings.booked_upcoming,)
+
 # What each feature adds to a child's subject access export, beside the steps and audit trail of each case.
 SUBJECT_ACCESS_PARTS = (meetings_part, requests_part, assessments_part, escalations_part, documents_part)
 
@@ -98,4 +101,4 @@ def install_tables() -> None:
     install_flag_sources(FLAG_SOURCES)
     install_document_kinds(DOCUMENT_KINDS)
     install_case_tables(CaseTables(panels=CASE_PANELS, dashboard=DASHBOARD_TABLES, step_pages=STEP_PAGES,
-                                   subject_access=SUBJECT_ACCESS_PARTS))
+                                   subject_access=SUBJECT_ACCESS_PARTS, upcoming=UPCOMING))

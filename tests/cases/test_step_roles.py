@@ -8,6 +8,7 @@ from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases import services, steps
+from webapp.cases.queries import my_tasks
 from webapp.errors import NotFound, PermissionDenied
 from webapp.workflow import runtime
 from webapp.workflow.bundles import Library
@@ -76,3 +77,9 @@ def test_each_role_still_keeps_to_the_case_s_own_rule(partnership, shared_step, 
     assert not listed.mine
     with pytest.raises(NotFound):
         steps.open_step(factory.user(Role.TEAM_MANAGER), case.id, task.task_id, origin=NO_ORIGIN)
+
+
+def test_a_step_named_for_either_role_is_on_the_task_list_of_both(partnership, shared_step):
+    case, task = shared_step
+    for name in ("sw1", "tm1"):
+        assert task.task_id in {row.task_id for row in my_tasks(user(partnership, name))}, name

@@ -1,6 +1,8 @@
 """Shared steps for browser journeys, so that a journey a later change lengthens is mended in one place."""
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -13,6 +15,7 @@ class Ui:
         self.axe_source = axe_source
         self.loaded: list[str] = []
         self.checked: set[str] = set()
+        self.clicks = 0  # buttons pressed and links followed: what moves a person through the service
         page.on("load", lambda loaded_page: self.loaded.append(loaded_page.url))
 
     def goto(self, path: str) -> None:
@@ -21,7 +24,15 @@ class Ui:
 
     def click(self, name: str, role: str = "button") -> None:
         """Press a button or follow a link by its accessible name, then check the page it leads to."""
+        self.clicks += 1
         self.page.get_by_role(role, name=name, exact=True).click()
+        self.check_page()
+
+    def click_nav(self, name: str) -> None:
+        """Follow a service navigation link by its text, with or without the count it shows ("My tasks (3)")."""
+        self.clicks += 1
+        self.page.locator(".govuk-service-navigation").get_by_role(
+            "link", name=re.compile(rf"^{re.escape(name)}( \(\d+\))?$")).click()
         self.check_page()
 
     def check_page(self) -> None:
@@ -45,7 +56,9 @@ class Ui:
         assert not missed, f"pages loaded but never checked with axe-core: {missed}"
 
     def navigation(self) -> list[str]:
-        return self.page.locator(".govuk-service-navigation__item").all_inner_texts()
+        """The navigation's items, without the counts they show."""
+        return [re.sub(r" \(\d+\)$", "", text)
+                for text in self.page.locator(".govuk-service-navigation__item").all_inner_texts()]
 
 
 def sign_in(ui: Ui, username: str, password: str) -> None:
@@ -58,6 +71,11 @@ def sign_in(ui: Ui, username: str, password: str) -> None:
 def sign_out(ui: Ui) -> None:
     ui.click("Sign out")
     expect(ui.page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def expect_done(ui: Ui, text: str) -> None:
+    """The success banner of the page says `text` (it may go on to say what happens next)."""
+    expect(ui.page.locator(".govuk-notification-banner--success")).to_contain_text(text)
 
 
 def error_summary(ui: Ui) -> str:
@@ -87,7 +105,7 @@ def fill(ui: Ui, answers: dict) -> None:
 
 def open_my_task(ui: Ui, reference: str, step: str) -> None:
     """From 'My tasks', open a step of one case."""
-    ui.click("My tasks", role="link")
+    ui.click_nav("My tasks")
     ui.click(f"{step} for case {reference}", role="link")
 
 
@@ -99,7 +117,7 @@ def complete_step(ui: Ui, reference: str, step: str, answers: dict, *, add_rows:
             ui.click(label)
     fill(ui, answers)
     ui.click("Complete this step")
-    expect(ui.page.get_by_text(f"'{step}' completed")).to_be_visible()
+    expect_done(ui, f"'{step}' completed")
 
 
 def close_with_actions_done(ui: Ui, reference: str) -> None:
@@ -108,7 +126,7 @@ def close_with_actions_done(ui: Ui, reference: str) -> None:
     for choice in ui.page.locator("input[type='radio'][value='done']").all():
         choice.check()
     ui.click("Close the case")
-    expect(ui.page.get_by_text(f"Open work checked: case {reference} is closed")).to_be_visible()
+    expect_done(ui, f"Open work checked: case {reference} is closed")
 
 
 def convene_meeting(ui: Ui, reference: str, step: str, day: str, time: str, location: str) -> str:
@@ -116,7 +134,7 @@ def convene_meeting(ui: Ui, reference: str, step: str, day: str, time: str, loca
     open_my_task(ui, reference, step)
     fill(ui, {"date": day, "time": time, "location": location})
     ui.click("Send the invitations")
-    expect(ui.page.get_by_text("the invitations are on their way")).to_be_visible()
+    expect_done(ui, "the invitations are on their way")
     return ui.page.url
 
 
@@ -126,7 +144,7 @@ def record_attendance(ui: Ui, reference: str) -> None:
     for choice in ui.page.get_by_role("radio", name="Attended", exact=True).all():
         choice.check()
     ui.click("Record attendance")
-    expect(ui.page.get_by_text("Attendance recorded")).to_be_visible()
+    expect_done(ui, "Attendance recorded")
 
 
 def write_minutes(ui: Ui, reference: str, answers: dict) -> None:
@@ -134,7 +152,7 @@ def write_minutes(ui: Ui, reference: str, answers: dict) -> None:
     open_my_task(ui, reference, "Write the minutes")
     fill(ui, answers)
     ui.click("Send to the chair for approval")
-    expect(ui.page.get_by_text("Minutes sent to the chair for approval")).to_be_visible()
+    expect_done(ui, "Minutes sent to the chair for approval")
 
 
 def approve_minutes(ui: Ui, reference: str) -> None:
@@ -142,7 +160,7 @@ def approve_minutes(ui: Ui, reference: str) -> None:
     open_my_task(ui, reference, "Approve the minutes")
     ui.page.get_by_label("Approve and issue the minutes").check()
     ui.click("Confirm")
-    expect(ui.page.get_by_text("Minutes issued")).to_be_visible()
+    expect_done(ui, "Minutes issued")
 
 
 def record_safer_sleep(ui: Ui, reference: str, answers: dict) -> None:
@@ -153,7 +171,7 @@ def record_safer_sleep(ui: Ui, reference: str, answers: dict) -> None:
     ui.click("Record a safer-sleep assessment")
     fill(ui, answers)
     ui.click("Record the assessment")
-    expect(ui.page.get_by_text("Safer-sleep assessment recorded")).to_be_visible()
+    expect_done(ui, "Safer-sleep assessment recorded")
 
 
 def tab_to(ui: Ui, selector: str, limit: int = 60) -> None:

@@ -13,7 +13,7 @@ def test_the_referral_decision_can_be_made_with_the_keyboard_alone(ui, partnersh
     case = open_case(session.scalar(select(User).where(User.username == "sw1")), referral_answers())
     session.commit()
     sign_in(ui, "tm1", "demo-password")
-    ui.click("My tasks", role="link")
+    ui.click_nav("My tasks")
     page = ui.page
     tab_to(ui, f"a[href*='/cases/{case.id}/steps/']")
     with page.expect_navigation():

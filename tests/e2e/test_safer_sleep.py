@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.cases.builders import complete, open_case, referral_answers, take_to_assessment_outcome
-from tests.e2e.steps import error_summary, fill, open_my_task, sign_in, sign_out
+from tests.e2e.steps import error_summary, expect_done, fill, open_my_task, sign_in, sign_out
 from tests.safer_sleep.builders import RISK_FLAGS, RISKY, SAFE
 from webapp.auth.models import User
 from webapp.demo import DEMO_PASSWORD
@@ -46,7 +46,8 @@ def test_the_plan_waits_for_a_safer_sleep_assessment_and_health_visiting_records
               "outcomes-0-outcome": "Baby sleeps safely every night", "contingency": "Strategy discussion",
               "visiting_frequency": "weekly", "lead_practitioner": "Demo Social Worker One"})
     ui.click("Complete this step")
-    expect(page.get_by_text("'Write the child in need plan' completed")).to_be_visible()
+    expect_done(ui, "'Write the child in need plan' completed")  # and on to the next step: convening
+    ui.goto(f"/cases/{case.id}")
     expect(page.locator("#safer-sleep ~ dl")).to_contain_text(RISK_FLAGS[0])
 
     ui.click("Ask health visiting or midwifery")

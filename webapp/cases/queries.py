@@ -28,27 +28,67 @@ class TaskRow:
     due_at: object
 
 
-def my_tasks(actor, limit: int = 200) -> list[TaskRow]:
-    """Ready steps for the actor, oldest first: social-worker steps of their allocated cases (and of their team's
-    unallocated cases), team-manager steps of their team's cases."""
-    if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
-        raise PermissionDenied("My tasks lists the case steps of social workers and team managers.")
+# How "My tasks" may be sorted: due soonest first (no deadline last), by case, by step, or oldest first.
+TASK_ORDERS = {
+    "due": (OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.ready_at, OpenTask.id),
+    "case": (Case.id, OpenTask.ready_at, OpenTask.id),
+    "step": (OpenTask.name, OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.id),
+    "waiting": (OpenTask.ready_at, OpenTask.id),
+}
+
+
+def _names_role(role: Role):
+    # OpenTask.roles lists every role the diagram names ("social_worker,team_manager"): a step is anyone's of them.
+    return ("," + func.coalesce(OpenTask.roles, OpenTask.role) + ",").contains(f",{role.value},")
+
+
+def _my_tasks_filter(actor):
     conditions = []
     if actor.has_role(Role.SOCIAL_WORKER) and actor.team_id:
-        conditions.append(and_(OpenTask.role == Role.SOCIAL_WORKER.value, Case.team_id == actor.team_id,
+        conditions.append(and_(_names_role(Role.SOCIAL_WORKER), Case.team_id == actor.team_id,
                                or_(Case.allocated_worker_id == actor.id, Case.allocated_worker_id.is_(None))))
     if actor.has_role(Role.TEAM_MANAGER) and actor.team_id:
-        conditions.append(and_(OpenTask.role == Role.TEAM_MANAGER.value, Case.team_id == actor.team_id))
+        conditions.append(and_(_names_role(Role.TEAM_MANAGER), Case.team_id == actor.team_id))
+    return or_(*conditions) if conditions else false()
+
+
+def _case_tasks():
+    return select().select_from(OpenTask).join(Case, and_(OpenTask.subject_type == "cases",
+                                                          OpenTask.subject_id == Case.id))
+
+
+def my_tasks(actor, limit: int = 200, *, order: str = "waiting") -> list[TaskRow]:
+    """Ready steps for the actor: social-worker steps of their allocated cases (and of their team's unallocated
+    cases), team-manager steps of their team's cases; a step naming both roles is on both lists. Sorted by
+    TASK_ORDERS[order]."""
+    if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+        raise PermissionDenied("My tasks lists the case steps of social workers and team managers.")
     rows = db.session.execute(
-        select(Case.id, Child.given_names, Child.family_name, OpenTask.task_id, OpenTask.name, OpenTask.ready_at,
-               OpenTask.due_at)
-        .join(Case, and_(OpenTask.subject_type == "cases", OpenTask.subject_id == Case.id))
-        .join(Child, Child.id == Case.child_id)
-        .where(or_(*conditions) if conditions else false())
-        .order_by(OpenTask.ready_at, OpenTask.id).limit(limit)
+        _case_tasks().add_columns(Case.id, Child.given_names, Child.family_name, OpenTask.task_id, OpenTask.name,
+                                  OpenTask.ready_at, OpenTask.due_at)
+        .join(Child, Child.id == Case.child_id).where(_my_tasks_filter(actor))
+        .order_by(*TASK_ORDERS.get(order, TASK_ORDERS["waiting"])).limit(limit)
     ).all()
     return [TaskRow(r.id, case_reference(r.id), f"{r.given_names} {r.family_name}", r.task_id, r.name,
                     r.ready_at, r.due_at) for r in rows]
+
+
+def count_my_tasks(actor) -> int:
+    """How many steps "My tasks" lists for the actor (0 for anyone without case work), for the navigation."""
+    if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+        return 0
+    return db.session.scalar(_case_tasks().add_columns(func.count()).where(_my_tasks_filter(actor)))
+
+
+def my_cases(actor, limit: int = 20) -> list[CaseRow]:
+    """The open cases allocated to the actor, longest open first."""
+    rows = db.session.execute(
+        select(Case.id, Child.given_names, Child.family_name, Child.date_of_birth, Case.stage, Case.opened_at)
+        .join(Child, Child.id == Case.child_id)
+        .where(Case.allocated_worker_id == actor.id, Case.closed_at.is_(None))
+        .order_by(Case.opened_at, Case.id).limit(limit)).all()
+    return [CaseRow(r.id, case_reference(r.id), f"{r.given_names} {r.family_name}", r.date_of_birth,
+                    Stage(r.stage).label, actor.full_name, r.opened_at) for r in rows]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from webapp.cases.choices import choice_provider
 from webapp.cases.household_people import FIELD_LABELS
 from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child
 from webapp.cases.models import Case, Child, StepRecord
+from webapp.cases.next_step import open_steps, what_happens_next
 from webapp.cases.steps import correctable
 from webapp.cases.tables import CasePanel, case_tables
 from webapp.columns import LONDON
@@ -22,7 +23,7 @@ from webapp.extensions import db
 from webapp.shell.schema_forms import describe_answers
 from webapp.workflow import runtime
 from webapp.workflow.bundles import Library
-from webapp.workflow.models import OpenTask, WorkflowInstance, WorkflowVersion
+from webapp.workflow.models import WorkflowInstance, WorkflowVersion
 
 
 @dataclass
@@ -61,6 +62,7 @@ class CaseView:
     can_request_information: bool  # the case's social workers and managers: they also mark actions done
     panels: list[tuple[CasePanel, list]]  # the features' sections (webapp/cases/tables.py), in page order
     today: date
+    next: str  # what the case waits for (cases/next_step.py)
     member_updates: dict = field(default_factory=dict)  # member id -> what this case's referral added or changed
 
     def rows(self, panel_name: str) -> list:
@@ -72,9 +74,8 @@ def view_case(actor, case_id: int, *, origin: Origin, now: datetime) -> CaseView
     case = get_visible_case(actor, case_id)
     record_event("case.viewed", actor=actor, subject=case, origin=origin)
     siblings = [_sibling(actor, child) for child in case.child.household.children if child.id != case.child_id]
-    steps = [OpenStep(t.task_id, t.name, t.role, can_do_task(actor, case, t), t.due_at) for t in db.session.scalars(
-        select(OpenTask).where(OpenTask.subject_type == "cases", OpenTask.subject_id == case.id)
-        .order_by(OpenTask.ready_at)).all()]
+    tasks = open_steps(case.id)
+    steps = [OpenStep(t.task_id, t.name, t.role, can_do_task(actor, case, t), t.due_at) for t in tasks]
     provide = choice_provider(case.team_id, case.id)
     records = db.session.scalars(select(StepRecord).where(StepRecord.case_id == case.id)
                                  .order_by(StepRecord.completed_at.desc(), StepRecord.id.desc())).all()
@@ -87,7 +88,7 @@ def view_case(actor, case_id: int, *, origin: Origin, now: datetime) -> CaseView
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
                     can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value),
                     [(panel, panel.rows(case.id)) for panel in case_tables().panels], now.astimezone(LONDON).date(),
-                    member_updates(case.id))
+                    what_happens_next(case, now, tasks), member_updates(case.id))
 
 
 def member_updates(case_id: int) -> dict[int, dict[str, list[str]]]:

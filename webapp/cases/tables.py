@@ -1,5 +1,6 @@
 """Where features plug into the case pages without `cases` importing them: the case page's sections, the team
-dashboard's tables, the steps done on a feature's own page, and each feature's part of a subject access export.
+dashboard's tables, the steps done on a feature's own page, each feature's part of a subject access export, and
+what a feature has booked on a case (what happens next, when no step waits).
 Rows come from webapp/wiring.py at start-up; with none installed, the pages show the case's own record only."""
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class CaseTables:
     dashboard: tuple[DashboardTable, ...] = ()
     step_pages: dict[str, str] = field(default_factory=dict)  # form key -> endpoint of the page it is done on
     subject_access: tuple[SubjectAccessPart, ...] = ()
+    upcoming: tuple[Callable, ...] = ()  # (case_id, now) -> [cases.next_step.Upcoming]: what is booked
 
 
 _installed = [CaseTables()]

@@ -5,13 +5,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.cases import referrals, services, steps
+from webapp.cases.choices import choice_provider
 from webapp.cases.dashboard import team_dashboard
 from webapp.cases.flags import concern_flags
-from webapp.cases.tables import case_tables
-from webapp.cases.choices import choice_provider
 from webapp.cases.models import STAGE_LABELS
+from webapp.cases.next_step import after_step
 from webapp.cases.queries import my_tasks, search_cases
 from webapp.cases.subject_access import export_child
+from webapp.cases.tables import case_tables
 from webapp.columns import utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
@@ -20,6 +21,17 @@ from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("cases", __name__)
 blueprint.add_app_template_global(concern_flags, "concern_flags")
+
+
+def continue_after(actor, case_id: int, done: str):
+    """After a step is done: the person's own next step on the case if they have one (they land on it), else the
+    case page; the banner says what was done and what happens next."""
+    after = after_step(actor, case_id, utc_now())
+    if after.yours is not None:
+        flash(f"{done}. Your next step on case {after.case.reference}: '{after.yours.name}'.", "success")
+        return redirect(url_for("cases.step", case_id=case_id, task_id=after.yours.task_id))
+    flash(f"{done}. {after.what_happens_next}", "success")
+    return redirect(url_for("cases.case_page", case_id=case_id))
 
 
 def _form_page(template: str, schema: dict, answers: dict, errors: dict, rows_shown: dict, team_id, case_id=None,
@@ -214,8 +226,7 @@ def step(case_id: int, task_id: str):
         except InvalidInput as invalid:
             errors = invalid.field_errors
         else:
-            flash(f"'{current.task.name}' completed", "success")
-            return redirect(url_for("cases.case_page", case_id=case_id))
+            return continue_after(actor, case_id, f"'{current.task.name}' completed")
     return _form_page("cases/step.html", current.schema, answers, errors if action == "submit" else {}, rows_shown,
                       current.case.team_id, current.case.id, step=current)
 

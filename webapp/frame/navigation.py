@@ -1,4 +1,4 @@
-"""The service navigation: which pages each role sees. Later domains add their rows here."""
+"""The service navigation: which pages each role sees, with how many steps wait in "My tasks"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import request, url_for
 
 from webapp.auth.roles import Role
+from webapp.cases.queries import count_my_tasks
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,11 @@ def navigation_for(user) -> list[dict]:
     if not user.is_authenticated:
         return []
     current = request.endpoint or ""
-    return [
-        {"href": url_for(item.endpoint), "text": item.text, "active": current.startswith(item.active_prefix)}
-        for item in NAVIGATION
-        if item.visible_to(user)
-    ]
+    items = []
+    for item in NAVIGATION:
+        if item.visible_to(user):
+            text = item.text
+            if item.endpoint == "cases.tasks":  # how many steps wait, on every page
+                text = f"{text} ({count_my_tasks(user)})"
+            items.append({"href": url_for(item.endpoint), "text": text, "active": current.startswith(item.active_prefix)})
+    return items

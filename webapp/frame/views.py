@@ -9,11 +9,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.auth.roles import Role
+from webapp.cases.queries import count_my_tasks, my_cases, my_tasks
 from webapp.references import case_reference
 from webapp.columns import LONDON, london_time, long_date, utc_now
 from webapp.database import commit_each_request, database_cause, describe_transient, is_transient, view_commit_sent
 from webapp.errors import DomainError
 from webapp.extensions import db, login_manager
+from webapp.meetings.services import upcoming_for
 from webapp.minutes.services import actions_owned_by
 from webapp.partnership.services import extra_holidays
 from webapp.frame.navigation import navigation_for
@@ -26,6 +28,8 @@ blueprint = Blueprint("frame", __name__)
 blueprint.add_app_template_filter(london_time, "london_time")
 blueprint.add_app_template_filter(long_date, "long_date")
 log = logging.getLogger(__name__)
+
+HOME_TASKS = 10  # the soonest-due steps on the home page; "My tasks" lists them all
 
 # What each role will find on its home page; the lists fill as the case work arrives.
 HOME_SECTIONS = {
@@ -71,10 +75,17 @@ def deadline(due_at) -> str:
 @blueprint.route("/")
 @login_required
 def home():
-    sections = [HOME_SECTIONS[role] for role in Role if role in acting_user().roles]
-    owned = [(action, case_reference(action.case_id)) for action in actions_owned_by(acting_user())]
+    """A work queue: the person's open steps (due soonest first), their cases, their booked meetings and the
+    actions they own; then what each of their roles finds elsewhere."""
+    actor, now = acting_user(), utc_now()
+    casework = actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
+    sections = [HOME_SECTIONS[role] for role in Role if role in actor.roles]
+    owned = [(action, case_reference(action.case_id)) for action in actions_owned_by(actor)]
     return render_template("frame/home.html", sections=sections, owned_actions=owned,
-                           today=utc_now().astimezone(LONDON).date())
+                           tasks=my_tasks(actor, HOME_TASKS, order="due") if casework else [],
+                           task_count=count_my_tasks(actor), cases=my_cases(actor),
+                           meetings=upcoming_for(actor, now) if casework else [],
+                           now=now, today=now.astimezone(LONDON).date())
 
 
 @blueprint.route("/health")

@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.audit.services import Origin, record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
+from webapp.cases.models import Case
+from webapp.cases.next_step import Upcoming
 from webapp.cases.steps import Step, open_step, record_step
-from webapp.columns import LONDON
+from webapp.columns import LONDON, london_time
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.meetings import access
@@ -379,6 +381,22 @@ def booked_on_case(case_id: int, now: datetime) -> list[Meeting]:
     return list(db.session.scalars(select(Meeting).where(
         Meeting.case_id == case_id, Meeting.status == "planned", Meeting.starts_at > now)
         .order_by(Meeting.starts_at, Meeting.id)))
+
+
+def upcoming_for(actor, now: datetime, limit: int = 10) -> list[Meeting]:
+    """Booked meetings from now on that the actor is invited to or that are about a case allocated to them,
+    soonest first (their home page)."""
+    invited = select(Invitee.meeting_id).where(Invitee.user_id == actor.id, Invitee.removed_at.is_(None))
+    mine = select(Case.id).where(Case.allocated_worker_id == actor.id)
+    return list(db.session.scalars(select(Meeting).where(
+        Meeting.status == "planned", Meeting.starts_at > now,
+        or_(Meeting.id.in_(invited), Meeting.case_id.in_(mine))).order_by(Meeting.starts_at, Meeting.id).limit(limit)))
+
+
+def booked_upcoming(case_id: int, now: datetime) -> list[Upcoming]:
+    """The case's booked meetings, for what happens next on the case (UPCOMING in webapp/wiring.py)."""
+    return [Upcoming(m.starts_at, f"the {m.kind_label.lower()} on {london_time(m.starts_at)} at {m.location}")
+            for m in booked_on_case(case_id, now)]
 
 
 def practitioners_invited(case_id: int) -> list:

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from webapp.cases.views import continue_after
 from webapp.columns import LONDON, utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
@@ -84,8 +85,7 @@ def attendance(case_id: int, task_id: str):
         except InvalidInput as invalid:
             errors = invalid.field_errors
         else:
-            flash("Attendance recorded: the minutes are next", "success")
-            return redirect(url_for("cases.case_page", case_id=case_id))
+            return continue_after(actor, case_id, "Attendance recorded")
     return render_template("meetings/attendance.html", case=step.case, meeting=meeting, errors=errors, form=form,
                            choices=ATTENDANCE_LABELS, posted=request.method == "POST"), (400 if errors else 200)
 

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from webapp.cases.access import can_do_step
+from webapp.cases.views import continue_after
 from webapp.columns import LONDON, utc_now
 from webapp.database import undone_if_refused
 from webapp.documents.models import Document
@@ -23,8 +24,9 @@ blueprint = Blueprint("minutes", __name__)
 blueprint.add_app_template_global(services.where_set, "action_set_where")
 
 
-def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, circulate_by=None):
-    """The minutes form (step or correction): draft saves, rows added or removed, or sent for approval."""
+def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, circulate_by=None, step_of=None):
+    """The minutes form (step or correction): draft saves, rows added or removed, or sent for approval. For the
+    step (`step_of` its case id), the writer then goes on as after any step."""
     errors, rows_shown = {}, {}
     if request.method == "GET":
         content = version.content if version else services.starting_content(meeting)
@@ -41,6 +43,8 @@ def _edit(meeting, version, save, *, heading: str, submit_text: str, done: str, 
             except InvalidInput as invalid:
                 errors = invalid.field_errors
             else:
+                if action == "submit" and step_of is not None:
+                    return continue_after(acting_user(), step_of, done)
                 flash(done if action == "submit" else "Draft saved", "success")
                 return redirect(url_for("minutes.read", meeting_id=meeting.id) if action == "submit" else request.url)
         if action != "submit":
@@ -65,7 +69,8 @@ def write_step(case_id: int, task_id: str):
                               cadence=configured_cadence(), origin=request_origin(), now=utc_now())
 
     return _edit(meeting, version, save, heading="Write the minutes", submit_text="Send to the chair for approval",
-                 done="Minutes sent to the chair for approval", circulate_by=services.circulation_due(meeting))
+                 done="Minutes sent to the chair for approval", circulate_by=services.circulation_due(meeting),
+                 step_of=case_id)
 
 
 @blueprint.route("/cases/<int:case_id>/steps/<task_id>/approve-minutes", methods=["GET", "POST"])
@@ -82,17 +87,21 @@ def approve_step(case_id: int, task_id: str):
     def send_back(reason):
         services.return_step(actor, case_id, task_id, reason, origin=request_origin(), now=utc_now())
 
-    return _decide(version, approve, send_back, circulate_by=services.circulation_due(version.meeting))
+    return _decide(version, approve, send_back, circulate_by=services.circulation_due(version.meeting),
+                   step_of=case_id)
 
 
-def _decide(version, approve, send_back, circulate_by=None):
-    """The chair reads the draft and issues it or sends it back with a reason."""
+def _decide(version, approve, send_back, circulate_by=None, step_of=None):
+    """The chair reads the draft and issues it or sends it back with a reason. For the step (`step_of` its case
+    id), the chair then goes on as after any step."""
     error = None
     decision = request.form.get("decision") if request.method == "POST" else None
     if decision == "approve":
         approve()
-        flash("Minutes issued: everyone on the distribution list has been told; the PDF is being prepared",
-              "success")
+        issued = "Minutes issued: everyone on the distribution list has been told; the PDF is being prepared"
+        if step_of is not None:
+            return continue_after(acting_user(), step_of, issued)
+        flash(issued, "success")
         return redirect(url_for("minutes.read", meeting_id=version.meeting_id))
     elif decision == "return":
         try:
