@@ -45,11 +45,11 @@ def test_invalid_step_answers_show_the_error_summary_and_save_nothing(client, pa
                               "acknowledgement_on-year": "2026"})
     assert page.status_code == 400
     summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', page.text, re.S).group(1)
-    assert "Enter a real date for date the referrer was told" in summary
+    assert "The date the referrer was told must be a real date" in summary
     assert 'href="#acknowledgement_on-day"' in summary
     page = post(client, url, {"decision": "section17_assessment", "referrer_acknowledged": "false"})
     summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', page.text, re.S).group(1)
-    assert "Select allocate a social worker" in summary and "Enter reasons for the decision" in summary
+    assert "Select the social worker to allocate" in summary and "Enter the reasons for the decision" in summary
     assert 'value="section17_assessment" checked' in page.text  # what was entered is kept
     assert partnership.scalar(select(func.count(StepRecord.id))) == 1  # only the referral
     assert open_task(partnership, case, "referral_decision") is not None
@@ -64,7 +64,7 @@ def test_a_worker_from_another_team_cannot_be_allocated(client, partnership, fac
     page = post(client, f"/cases/{case.id}/steps/{task.task_id}", {
         "decision": "section17_assessment", "allocated_worker_id": str(outsider.id), "decision_reasons": "x",
         "referrer_acknowledged": "false"})
-    assert page.status_code == 400 and "Select allocate a social worker from the list" in page.text
+    assert page.status_code == 400 and "Select the social worker to allocate from the list" in page.text
     partnership.expire_all()
     assert partnership.get(Case, case.id).allocated_worker_id is None
 

@@ -130,7 +130,7 @@ def test_a_serious_incident_without_its_summary_is_refused_and_nothing_changes(c
     assert page.status_code == 400
     assert "Enter the serious incident, in brief" in page.text and 'href="#serious_incident_summary"' in page.text
     page = post_form(client, url, {"outcome": "no_further_action", "outcome_reasons": "x"})
-    assert page.status_code == 400 and "Select does the case close after a serious incident?" in page.text
+    assert page.status_code == 400 and "Select whether the case closes after a serious incident" in page.text
     session.expire_all()
     assert session.get(Case, case.id).stage == "assessment"
     assert open_steps(session, case) == {"assessment_outcome"}

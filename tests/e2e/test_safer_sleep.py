@@ -29,7 +29,7 @@ def test_the_plan_waits_for_a_safer_sleep_assessment_and_health_visiting_records
     expect(page.locator(".govuk-warning-text")).to_contain_text("before the plan can be agreed")
     ui.click("Record a safer-sleep assessment", role="link")
     ui.click("Record the assessment")
-    assert "Select where does the baby usually sleep?" in error_summary(ui)
+    assert "Select where the baby usually sleeps" in error_summary(ui)
     details = page.get_by_label("What, how often, and who cares for the baby then")
     expect(details).to_be_hidden()
     fill(ui, {key: value for key, value in RISKY.items() if key != "substances_details"})

@@ -182,7 +182,7 @@ def test_health_visiting_records_one_when_asked_and_sees_nothing_else_of_the_cas
                     f"/cases/{case.id}/steps/{open_task(case, 'cin_plan').task_id}"):
         assert hv1.get(address).status_code == 404, address
     incomplete = hv1.post(f"/requests/{request.id}", data={"csrf_token": csrf_token(form.text), "smoking": "true"})
-    assert incomplete.status_code == 400 and "Select where does the baby usually sleep?" in text_of(incomplete)
+    assert incomplete.status_code == 400 and "Select where the baby usually sleeps" in text_of(incomplete)
     assert session.scalar(select(func.count(SaferSleepAssessment.id))) == 0
     answered = hv1.post(f"/requests/{request.id}", data={"csrf_token": csrf_token(form.text), **form_data(RISKY)})
     assert answered.status_code == 302

@@ -29,8 +29,8 @@ def test_posted_fields_become_typed_answers_and_blanks_are_left_out():
 def test_impossible_dates_and_numbers_in_words_are_explained():
     _, errors = parse_submission(SCHEMA, MultiDict({"seen_on-day": "30", "seen_on-month": "2",
                                                     "seen_on-year": "2026", "visits": "four"}))
-    assert errors == {"seen_on": "Enter a real date for date seen, like 27 3 2026",
-                      "visits": "Enter visits as a whole number"}
+    assert errors == {"seen_on": "The date seen must be a real date, like 27 3 2026",
+                      "visits": "Enter the visits as a whole number"}
 
 
 def test_follow_up_questions_sit_under_their_choice():

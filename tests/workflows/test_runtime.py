@@ -67,7 +67,7 @@ def test_invalid_answers_are_explained_per_field_and_change_nothing(db_session, 
     record = open_tasks(db_session, instance_id)["record"]
     with pytest.raises(InvalidInput) as refused:
         runtime.complete_task(instance_id, record.task_id, {}, actor=people["sw"])
-    assert refused.value.field_errors == {"visits": "Enter number of visits"}
+    assert refused.value.field_errors == {"visits": "Enter the number of visits"}
     with pytest.raises(InvalidInput) as refused:
         runtime.complete_task(instance_id, record.task_id, {"visits": -3}, actor=people["sw"])
     assert "visits" in refused.value.field_errors

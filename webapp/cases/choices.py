@@ -8,6 +8,7 @@ from webapp.auth.models import User, UserRole
 from webapp.auth.roles import Role
 from webapp.cases.models import CaseAgency
 from webapp.extensions import db
+from webapp.shell.wording import field_phrase
 
 
 def choice_provider(team_id: int | None, case_id: int | None = None):
@@ -64,7 +65,7 @@ def check_choices(schema: dict, answers: dict, provide) -> dict[str, str]:
 
     def check(prop: dict, value, key: str):
         if "x-choices" in prop and str(value) not in {v for v, _ in provide(prop["x-choices"])}:
-            errors[key] = f"Select {prop.get('title', key).lower()} from the list"
+            errors[key] = f"Select {field_phrase(prop, key)} from the list"
 
     for key, prop in schema.get("properties", {}).items():
         value = answers.get(key)

@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 from werkzeug.datastructures import MultiDict
 
+from webapp.shell.wording import capitalised, field_phrase, with_article
+
 Choices = list[tuple[str, str]]
 ChoiceProvider = Callable[[str], Choices]
 
@@ -32,6 +34,11 @@ class Field:
     rows: list[list["Field"]] = field(default_factory=list)  # a group's items
     item_label: str = "Item"
     max_rows: int | None = None  # a group's maxItems: no "Add another" once reached
+
+    @property
+    def one_item(self) -> str:
+        """"an action", "a meeting": one of a group's items, in a sentence."""
+        return with_article(self.item_label.lower())
 
 
 def _choices(schema: dict, provider: ChoiceProvider | None) -> Choices | None:
@@ -120,7 +127,7 @@ def parse_submission(schema: dict, form: MultiDict, *, prefix: str = "") -> tupl
     errors: dict[str, str] = {}
     for key, prop in schema.get("properties", {}).items():
         name = f"{prefix}{key}"
-        title = prop.get("title", key).lower()
+        phrase = field_phrase(prop, key)
         kind = _kind(prop, _choices(prop, None) if prop.get("type") != "array" else None)
         if prop.get("type") == "array" and prop.get("items", {}).get("type") == "object":
             rows = []
@@ -141,7 +148,7 @@ def parse_submission(schema: dict, form: MultiDict, *, prefix: str = "") -> tupl
                 try:
                     data[key] = date(int(parts[2]), int(parts[1]), int(parts[0])).isoformat()
                 except ValueError:
-                    errors[name] = f"Enter a real date for {title}, like 27 3 2026"
+                    errors[name] = f"{capitalised(phrase)} must be a real date, like 27 3 2026"
         else:
             raw = form.get(name, "").strip()
             if raw == "":
@@ -152,7 +159,7 @@ def parse_submission(schema: dict, form: MultiDict, *, prefix: str = "") -> tupl
                 try:
                     data[key] = int(raw)
                 except ValueError:
-                    errors[name] = f"Enter {title} as a whole number"
+                    errors[name] = f"Enter {phrase} as a whole number"
             else:
                 data[key] = raw
     return data, errors

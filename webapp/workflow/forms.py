@@ -5,30 +5,25 @@ from __future__ import annotations
 from jsonschema import Draft202012Validator, FormatChecker
 
 from webapp.errors import InvalidInput
-
-
-
-def _title(schema: dict, name: str) -> str:
-    title = schema.get("title") or name.replace("_", " ")
-    return title[0].lower() + title[1:]
+from webapp.shell.wording import capitalised, field_phrase
 
 
 def _message(error, field_schema: dict, name: str) -> str:
     if "errorMessage" in field_schema:
         return field_schema["errorMessage"]
-    title = _title(field_schema, name)
-    capital = title[0].upper() + title[1:]
+    phrase = field_phrase(field_schema, name)
+    capital = capitalised(phrase)
     limit = error.validator_value
     return {
-        "enum": f"Select {title}",
+        "enum": f"Select {phrase}",
         "minimum": f"{capital} must be {limit} or more",
         "maximum": f"{capital} must be {limit} or fewer",
-        "minLength": f"Enter {title}" if limit == 1 else f"{capital} must be {limit} characters or more",
+        "minLength": f"Enter {phrase}" if limit == 1 else f"{capital} must be {limit} characters or more",
         "maxLength": f"{capital} must be {limit} characters or fewer",
-        "format": f"Enter a real {'date' if limit == 'date' else limit} for {title}",
-        "type": f"Enter {title} in the right form",
-        "pattern": f"Enter {title} in the right form",
-    }.get(error.validator, f"Check {title}")
+        "format": f"{capital} must be a real date" if limit == "date" else f"Enter {phrase} in the correct format",
+        "type": f"Enter {phrase} in the correct format",
+        "pattern": f"Enter {phrase} in the correct format",
+    }.get(error.validator, f"Check {phrase}")
 
 
 def form_validator(schema: dict) -> Draft202012Validator:
@@ -39,7 +34,7 @@ def form_validator(schema: dict) -> Draft202012Validator:
 def _required_message(field_schema: dict, name: str) -> str:
     chosen = any(k in field_schema for k in ("enum", "oneOf", "x-choices")) or field_schema.get("type") in {
         "boolean", "array"}
-    return f"{'Select' if chosen else 'Enter'} {_title(field_schema, name)}"
+    return f"{'Select' if chosen else 'Enter'} {field_phrase(field_schema, name)}"
 
 
 def _field_schema(schema: dict, path: list) -> dict:
