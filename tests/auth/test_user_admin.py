@@ -1,11 +1,14 @@
 """Administrators manage people and teams; nobody else can, whatever the page shows."""
+import re
+
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import post_form, sign_in
+from tests.helpers import post_form, sign_in, signed_in
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth import user_admin
+from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.auth.user_admin import UserDetails
 from webapp.errors import InvalidInput, PermissionDenied
@@ -119,3 +122,11 @@ def test_team_names_are_unique_regardless_of_case(factory):
     user_admin.save_team(admin, "North  team", origin=NO_ORIGIN)
     with pytest.raises(InvalidInput):
         user_admin.save_team(admin, "north team", origin=NO_ORIGIN)
+
+
+def test_the_reset_banner_reads_as_words_not_markup(app, partnership):
+    sw1 = partnership.scalar(select(User).where(User.username == "sw1"))
+    reset = post_form(signed_in(app, "admin"), f"/admin/users/{sw1.id}/reset-password", {},
+                      page=f"/admin/users/{sw1.id}")
+    banner = re.search(r'govuk-notification-banner__content">(.*?)</div>', reset.text, re.S).group(1)
+    assert "&lt;" not in banner and "Password reset for Demo Social Worker One" in banner, banner

@@ -92,6 +92,9 @@ def test_concerns_and_their_follow_ups_follow_the_case_from_referral_and_assessm
     assert ("Domestic abuse: At referral — Police called twice in January; how often: Every few weeks; impact on the "
             "child: Wets the bed after rows; the child says: Mum cries and I hide upstairs.") in assessment
     assert "Parental alcohol" not in assessment
+    case_page = text_of(client.get(f"/cases/{case.id}"))  # the case page shows them at its top, as promised
+    assert case_page.index("Concerns flagged on this case") < case_page.index("Household")
+    assert "Domestic abuse: At referral — Police called twice in January" in case_page
 
     complete(sw1, case, "assessment", assessment_answers(**AT_ASSESSMENT))
     meeting = convene(sw1, case, "convene_by_day_20", datetime.now(timezone.utc) + timedelta(hours=1))

@@ -87,7 +87,8 @@ def check_requirement(case: Case, form_key: str | None, now: datetime) -> dict[s
     reason = requirement(case, form_key, now)
     if reason is None:
         return {}
-    return {GATED_FIELD[form_key]: f"{reason} Record one at /cases/{case.id}/safer-sleep/new"}
+    return {GATED_FIELD[form_key]: f"{reason} Record one with the link at the top of this page, or ask health "
+                                    "visiting or midwifery"}
 
 
 # -- flags and plan actions ----------------------------------------------------------------------------------
