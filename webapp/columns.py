@@ -39,6 +39,13 @@ def london_time(value: datetime | None) -> str:
     return value.astimezone(LONDON).strftime("%-d %b %Y %H:%M") if value else ""
 
 
+def time_span(start: datetime, end: datetime) -> str:
+    """A meeting's time in Europe/London: "3 December 2026, 16:25 to 17:25", the day given once when it is one."""
+    start, end = start.astimezone(LONDON), end.astimezone(LONDON)
+    first = start.strftime("%-d %B %Y, %H:%M")
+    return f"{first} to {end.strftime('%H:%M' if end.date() == start.date() else '%-d %B %Y, %H:%M')}"
+
+
 def long_date(value) -> str:
     """A date (or an ISO date string) as people in England write it: 16 March 2026."""
     if not value:
