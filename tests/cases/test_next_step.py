@@ -104,3 +104,28 @@ def test_the_home_page_lists_my_steps_due_soonest_first_and_the_navigation_count
                                                     OpenTask.roles.contains("team_manager")))
     assert count == len(my_tasks(tm1)) >= 2
     assert f"My tasks ({count})" in home and f"Your open steps ({count})" in home
+
+
+def test_my_tasks_sorts_filters_and_pages_on_the_server(client, partnership, clock):
+    session = partnership
+    sw1, tm1 = user(session, "sw1"), user(session, "tm1")
+    cases = [open_case(sw1, referral_answers("Ava", f"Example{n}", f"HG{n} 1AA")) for n in range(3)]
+    decisions = {t.subject_id: t for t in session.scalars(select(OpenTask).where(OpenTask.bpmn_id == "referral_decision"))}
+    decisions[cases[0].id].due_at = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)  # overdue on 2 March
+    decisions[cases[1].id].due_at = datetime(2026, 3, 3, 17, 0, tzinfo=timezone.utc)  # due within two working days
+    decisions[cases[2].id].due_at = datetime(2026, 3, 20, 17, 0, tzinfo=timezone.utc)
+    session.commit()
+    sign_in(client, "tm1", DEMO_PASSWORD)
+
+    def listed(query: str) -> list[int]:
+        page = client.get(f"/tasks{query}")
+        assert page.status_code == 200
+        return [int(found) for found in re.findall(r'<td class="govuk-table__cell"><a class="govuk-link" '
+                                                  r'href="/cases/(\d+)">', page.text)]
+
+    ours = {c.id for c in cases}
+    assert [c for c in listed("") if c in ours] == [cases[0].id, cases[1].id, cases[2].id]  # due soonest first
+    assert listed("?show=overdue") == [cases[0].id]
+    assert [c for c in listed("?show=soon") if c in ours] == [cases[1].id]
+    assert [c for c in listed("?sort=case") if c in ours] == sorted(ours)
+    assert len(my_tasks(tm1, order="due", due="overdue", now=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))) == 1

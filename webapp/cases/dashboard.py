@@ -40,10 +40,15 @@ class Dashboard:
     all_teams: bool
 
 
+def due_soon_until(now: datetime) -> datetime:
+    """The end of "due soon": the end of the day two working days from today (bank holidays counted out)."""
+    return end_of_day(add_working_days(now.astimezone(LONDON).date(), SOON_WORKING_DAYS, extra_holidays()))
+
+
 def team_dashboard(actor, now: datetime) -> Dashboard:
     if not actor.has_role(Role.TEAM_MANAGER, Role.SENIOR_MANAGER):
         raise PermissionDenied("The dashboard is for team managers and senior managers.")
-    soon = end_of_day(add_working_days(now.astimezone(LONDON).date(), SOON_WORKING_DAYS, extra_holidays()))
+    soon = due_soon_until(now)
     overdue = func.sum(when((OpenTask.due_at < now, 1), else_=0))
     due_soon = func.sum(when((and_(OpenTask.due_at >= now, OpenTask.due_at <= soon), 1), else_=0))
     base = (select(Team.name).select_from(OpenTask)

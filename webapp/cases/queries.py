@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, true
 
 from webapp.auth.roles import Role
 from webapp.cases.access import visible_cases_filter
+from webapp.cases.dashboard import due_soon_until
 from webapp.auth.models import User
 from webapp.cases.models import Case, Child, Stage
 from webapp.references import case_id_from_reference, case_reference
@@ -57,27 +59,38 @@ def _case_tasks():
                                                           OpenTask.subject_id == Case.id))
 
 
-def my_tasks(actor, limit: int = 200, *, order: str = "waiting") -> list[TaskRow]:
+def _due_filter(due: str | None, now: datetime | None):
+    if due == "overdue":
+        return OpenTask.due_at < now
+    if due == "soon":
+        return and_(OpenTask.due_at >= now, OpenTask.due_at <= due_soon_until(now))
+    return true()
+
+
+def my_tasks(actor, limit: int = 200, *, order: str = "waiting", due: str | None = None,
+             now: datetime | None = None, offset: int = 0) -> list[TaskRow]:
     """Ready steps for the actor: social-worker steps of their allocated cases (and of their team's unallocated
     cases), team-manager steps of their team's cases; a step naming both roles is on both lists. Sorted by
-    TASK_ORDERS[order]."""
+    TASK_ORDERS[order]; `due` ("overdue" or "soon", as of `now`) keeps only those."""
     if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
         raise PermissionDenied("My tasks lists the case steps of social workers and team managers.")
     rows = db.session.execute(
         _case_tasks().add_columns(Case.id, Child.given_names, Child.family_name, OpenTask.task_id, OpenTask.name,
                                   OpenTask.ready_at, OpenTask.due_at)
-        .join(Child, Child.id == Case.child_id).where(_my_tasks_filter(actor))
-        .order_by(*TASK_ORDERS.get(order, TASK_ORDERS["waiting"])).limit(limit)
+        .join(Child, Child.id == Case.child_id).where(_my_tasks_filter(actor), _due_filter(due, now))
+        .order_by(*TASK_ORDERS.get(order, TASK_ORDERS["waiting"])).limit(limit).offset(offset)
     ).all()
     return [TaskRow(r.id, case_reference(r.id), f"{r.given_names} {r.family_name}", r.task_id, r.name,
                     r.ready_at, r.due_at) for r in rows]
 
 
-def count_my_tasks(actor) -> int:
-    """How many steps "My tasks" lists for the actor (0 for anyone without case work), for the navigation."""
+def count_my_tasks(actor, *, due: str | None = None, now: datetime | None = None) -> int:
+    """How many steps "My tasks" lists for the actor (0 for anyone without case work), for the navigation and
+    the list's pages."""
     if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
         return 0
-    return db.session.scalar(_case_tasks().add_columns(func.count()).where(_my_tasks_filter(actor)))
+    return db.session.scalar(_case_tasks().add_columns(func.count()).where(_my_tasks_filter(actor),
+                                                                           _due_filter(due, now)))
 
 
 def my_cases(actor, limit: int = 20) -> list[CaseRow]:

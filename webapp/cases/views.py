@@ -10,7 +10,7 @@ from webapp.cases.dashboard import team_dashboard
 from webapp.cases.flags import concern_flags
 from webapp.cases.models import STAGE_LABELS
 from webapp.cases.next_step import after_step
-from webapp.cases.queries import my_tasks, search_cases
+from webapp.cases.queries import TASK_ORDERS, count_my_tasks, my_tasks, search_cases
 from webapp.cases.subject_access import export_child
 from webapp.cases.tables import case_tables
 from webapp.columns import utc_now
@@ -20,6 +20,7 @@ from webapp.shell.schema_forms import build_fields, error_list, read_form
 from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("cases", __name__)
+TASKS_PAGE = 50
 blueprint.add_app_template_global(concern_flags, "concern_flags")
 
 
@@ -44,7 +45,17 @@ def _form_page(template: str, schema: dict, answers: dict, errors: dict, rows_sh
 @blueprint.route("/tasks")
 @login_required
 def tasks():
-    return render_template("cases/my_tasks.html", rows=my_tasks(acting_user()), now=utc_now())
+    """My tasks, server-side: sorted by due date (the default), case, step or waiting time; only the overdue or
+    those due soon; TASKS_PAGE a page."""
+    actor, now = acting_user(), utc_now()
+    order = request.args.get("sort", "due") if request.args.get("sort") in TASK_ORDERS else "due"
+    due = request.args.get("show") if request.args.get("show") in {"overdue", "soon"} else None
+    total = count_my_tasks(actor, due=due, now=now)
+    pages = max(1, -(-total // TASKS_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = my_tasks(actor, TASKS_PAGE, order=order, due=due, now=now, offset=(page - 1) * TASKS_PAGE)
+    return render_template("cases/my_tasks.html", rows=rows, now=now, order=order, show=due, total=total,
+                           page=page, pages=pages)
 
 
 @blueprint.route("/dashboard")
