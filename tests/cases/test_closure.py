@@ -209,6 +209,9 @@ def test_closing_at_a_review_lists_the_open_work_refuses_missing_reasons_then_re
     session.rollback()  # a fresh snapshot: the page's requests committed
     case = session.get(Case, case.id)
     assert case.stage == "closed" and open_steps(session, case) == set()
+    closed_page = client.get(done.headers["Location"]).text  # a record now: when it closed, no prompts for new work
+    assert "Closed on " in closed_page and "no further work is planned" in closed_page
+    assert "Request information from an agency" not in closed_page
     handed = session.get(CaseAction, review_action.id)
     assert (handed.disposition, handed.disposition_note) == ("handed_on", "Early help family worker, Harrogate team")
     assert handed.disposed_at is not None and handed.done_at is None
