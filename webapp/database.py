@@ -157,7 +157,6 @@ def commit_each_request(app) -> None:
     raised by the before-request hooks, reaches the error pages too."""
     from flask import g, request
 
-
     with app.app_context():
         for engine in db.engines.values():
             # The engine's "commit" event fires just before the DBAPI commit: a flush that failed inside

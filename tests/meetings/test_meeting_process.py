@@ -13,9 +13,9 @@ from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.errors import Conflict, InvalidInput
 from webapp.mail.models import OutboxMessage
-from webapp.meetings import services
-from webapp.meetings.services import configured_mailing
+from webapp.meetings import answers, services
 from webapp.meetings.models import Meeting
+from webapp.meetings.services import configured_mailing
 from webapp.worker import fire_due_timers
 from webapp.workflow.models import OpenTask
 from webapp.workflow.runtime import send_message, workflow_data
@@ -53,7 +53,7 @@ def test_the_convenor_is_reminded_two_working_days_before_and_a_move_moves_the_r
     session, case, meeting, sw1 = convened
     first = meeting.current_invitees[0]
     links = configured_mailing().links
-    services.answer_by_link(links.token(meeting.id, first.id), "accepted", "", links=links, origin=NO_ORIGIN,
+    answers.answer_by_link(links.token(meeting.id, first.id), "accepted", "", links=links, origin=NO_ORIGIN,
                             now=datetime.now(timezone.utc))
     session.commit()
     clock.move_to(datetime(2026, 3, 9, 7, 59, tzinfo=timezone.utc))  # reminder day is Mon 9 March, 08:00
@@ -84,7 +84,7 @@ def test_no_reminder_when_everyone_answered(convened, clock):
     session, case, meeting, _ = convened
     links = configured_mailing().links
     for invitee in meeting.current_invitees:
-        services.answer_by_link(links.token(meeting.id, invitee.id), "tentative", "", links=links, origin=NO_ORIGIN,
+        answers.answer_by_link(links.token(meeting.id, invitee.id), "tentative", "", links=links, origin=NO_ORIGIN,
                                 now=datetime.now(timezone.utc))
     session.commit()
     clock.move_to(datetime(2026, 3, 10, 8, 0, tzinfo=timezone.utc))

@@ -11,7 +11,7 @@ from webapp.cases.views import continue_after
 from webapp.columns import LONDON, utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.meetings import feed, services
+from webapp.meetings import answers, feed, services
 from webapp.meetings.inbox import open_proposals
 from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS
 from webapp.minutes.services import agenda_for
@@ -153,15 +153,15 @@ def answer(token: str):
     """The link an invitee follows: GET changes nothing (mail scanners follow links); the button records."""
     links = services.configured_mailing().links
     try:
-        invitee = services.invitee_for_link(token, links, utc_now())
-    except services.LinkProblem as problem:
+        invitee = answers.invitee_for_link(token, links, utc_now())
+    except answers.LinkProblem as problem:
         return render_template("meetings/link_problem.html", problem=str(problem)), 410
     error = None
     if request.method == "POST":
         try:
             with undone_if_refused():
-                services.answer_by_link(token, request.form.get("answer", ""), request.form.get("comment", ""),
-                                        links=links, origin=request_origin(), now=utc_now())
+                answers.answer_by_link(token, request.form.get("answer", ""), request.form.get("comment", ""),
+                                       links=links, origin=request_origin(), now=utc_now())
         except InvalidInput as invalid:
             error = invalid.field_errors["answer"]
         else:

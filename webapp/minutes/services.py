@@ -19,17 +19,16 @@ from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, get_visible_case
 from webapp.cases.flags import concern_flags
-from webapp.cases.models import Case, HouseholdMember, StepRecord
+from webapp.cases.models import Case, StepRecord
 from webapp.cases.steps import Step, record_step
 from webapp.columns import long_date
-from webapp.documents.models import Document
 from webapp.documents.services import queue_document
 from webapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.meetings import access as meeting_access
 from webapp.meetings.models import ATTENDANCE_LABELS, Meeting
 from webapp.meetings.services import attendance_meeting, get_meeting, meeting_step, require_convenor
-from webapp.minutes.distribution import LinkRefused, MinutesLinks, distribute
+from webapp.minutes.distribution import MinutesLinks, distribute
 from webapp.minutes.models import CaseAction, MinutesVersion
 from webapp.minutes.reviews import ReviewCadence, check_next_review, held_on
 from webapp.plans.services import PLAN_STEP
@@ -382,39 +381,6 @@ def meetings_invited_to(actor, *, origin: Origin) -> list[Meeting]:
         raise PermissionDenied("This list is for agency practitioners; staff find meetings on each case.")
     record_event("minutes.meetings_listed", actor=actor, origin=origin)
     return meeting_access.meetings_invited_to(actor)
-
-
-def _link_reader(token: str, links: MinutesLinks) -> tuple[Meeting, MinutesVersion | None, str, str]:
-    """(meeting, its issued version, the recipient's name and address) for a personal link still valid."""
-    meeting_id, recipient = links.read(token)
-    meeting = db.session.get(Meeting, meeting_id)
-    person = None
-    if meeting is not None and recipient[:1] == "i":
-        person = next((i for i in meeting.invitees if str(i.id) == recipient[1:]), None)
-    elif meeting is not None and recipient[:1] == "h":
-        person = db.session.get(HouseholdMember, int(recipient[1:])) if recipient[1:].isdecimal() else None
-    if meeting is None or person is None or not person.email:
-        raise LinkRefused()
-    name = getattr(person, "full_name", None) or person.name
-    return meeting, issued_version(meeting.id), name, person.email
-
-
-def minutes_for_link(token: str, links: MinutesLinks, *, origin: Origin) -> tuple[Meeting, MinutesVersion | None, str]:
-    meeting, version, name, email = _link_reader(token, links)
-    record_event("minutes.viewed", actor_label=f"link: {email}"[:120], subject=meeting.case, origin=origin,
-                 detail={"meeting_id": meeting.id})
-    return meeting, version, name
-
-
-def document_for_link(token: str, links: MinutesLinks, *, origin: Origin) -> Document | None:
-    """The issued minutes' PDF for a personal link (None while it is being prepared); the download is audited."""
-    meeting, version, _, email = _link_reader(token, links)
-    document = version.document if version is not None else None
-    if document is None or document.status != "ready":
-        return None
-    record_event("document.downloaded", actor_label=f"link: {email}"[:120], subject=meeting.case, origin=origin,
-                 detail={"document_id": document.id, "kind": MINUTES_DOCUMENT, "sha256": document.sha256})
-    return document
 
 
 CIRCULATION_TIMER = NEEDS.element("multi_agency_meeting", "minutes_late", "the minutes' circulation due date")

@@ -14,7 +14,7 @@ from webapp.documents.models import Document
 from webapp.documents.services import downloadable
 from webapp.errors import InvalidInput
 from webapp.meetings.services import may_convene
-from webapp.minutes import access, services
+from webapp.minutes import access, personal_links, services
 from webapp.minutes.distribution import LinkExpired, LinkRefused, configured_links
 from webapp.minutes.reviews import configured_cadence
 from webapp.shell.schema_forms import build_fields, error_list, read_form
@@ -193,7 +193,8 @@ def by_link(token: str):
     """A family member's (or guest's) personal link: the meeting and a download button; no sign-in."""
     try:
         with undone_if_refused(LinkRefused, LinkExpired):
-            meeting, version, name = services.minutes_for_link(token, configured_links(), origin=request_origin())
+            meeting, version, name = personal_links.minutes_for_link(token, configured_links(),
+                                                                     origin=request_origin())
     except (LinkRefused, LinkExpired) as problem:
         return render_template("minutes/link_problem.html", expired=isinstance(problem, LinkExpired)), 410
     return render_template("minutes/by_link.html", meeting=meeting, version=version, name=name, token=token,
@@ -204,7 +205,7 @@ def by_link(token: str):
 def pdf_by_link(token: str):
     try:
         with undone_if_refused(LinkRefused, LinkExpired):
-            found = services.document_for_link(token, configured_links(), origin=request_origin())
+            found = personal_links.document_for_link(token, configured_links(), origin=request_origin())
     except (LinkRefused, LinkExpired) as problem:
         return render_template("minutes/link_problem.html", expired=isinstance(problem, LinkExpired)), 410
     if found is None:
