@@ -47,7 +47,7 @@ def what_happens_next(case: Case, now: datetime, steps: list[OpenTask] | None = 
     waiting = open_steps(case.id) if steps is None else steps
     if waiting:
         first = waiting[0]
-        who = " or ".join(Role(role).label.lower() for role in first.role_values) or "the team"
+        who = " or ".join(Role(role).label.lower() for role in first.role_values) or "team"
         due = f", due {london_time(first.due_at)}" if first.due_at else ""
         more = f" ({len(waiting) - 1} more step{'s' if len(waiting) > 2 else ''} open)" if len(waiting) > 1 else ""
         return f"Next: '{first.name}', for the {who}{due}{more}."
