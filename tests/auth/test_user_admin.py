@@ -1,4 +1,5 @@
 """Administrators manage people and teams; nobody else can, whatever the page shows."""
+import html
 import re
 
 import pytest
@@ -130,3 +131,17 @@ def test_the_reset_banner_reads_as_words_not_markup(app, partnership):
                       page=f"/admin/users/{sw1.id}")
     banner = re.search(r'govuk-notification-banner__content">(.*?)</div>', reset.text, re.S).group(1)
     assert "&lt;" not in banner and "Password reset for Demo Social Worker One" in banner, banner
+
+
+def test_deactivation_asks_first_and_the_question_changes_nothing(app, partnership):
+    sw1 = partnership.scalar(select(User).where(User.username == "sw1"))
+    admin = signed_in(app, "admin")
+    question = admin.get(f"/admin/users/{sw1.id}/deactivate")
+    assert question.status_code == 200 and "Deactivate Demo Social Worker One's account?" in html.unescape(question.text)
+    partnership.expire_all()
+    assert partnership.get(User, sw1.id).is_active  # only the button on that page deactivates
+    assert signed_in(app, "tm1").get(f"/admin/users/{sw1.id}/deactivate").status_code in (403, 404)
+    done = post_form(admin, f"/admin/users/{sw1.id}/deactivate", {}, page=f"/admin/users/{sw1.id}/deactivate")
+    assert done.status_code == 302
+    partnership.expire_all()
+    assert not partnership.get(User, sw1.id).is_active

@@ -96,6 +96,8 @@ def test_administrator_creates_a_user_changes_a_role_and_deactivates_them(ui, co
 
     ui.click("New Starter", role="link")
     ui.click("Deactivate account")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deactivate New Starter's account?")  # asks first
+    ui.click("Yes, deactivate the account")
     expect(page.get_by_text("New Starter can no longer sign in")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="newstarter")).to_contain_text("Deactivated")
     sign_out(ui)

@@ -71,6 +71,13 @@ def user_edit(user_id: int):
     return render_template("auth/admin/user_form.html", form=form, user=user)
 
 
+@blueprint.route("/users/<int:user_id>/deactivate")
+@login_required
+def confirm_deactivation(user_id: int):
+    """Deactivating signs someone out at once and keeps them out: the administrator confirms it on a page."""
+    return render_template("auth/admin/confirm_deactivation.html", user=get_user(acting_user(), user_id))
+
+
 @blueprint.route("/users/<int:user_id>/<any(deactivate, reactivate):change>", methods=["POST"])
 @login_required
 def user_set_active(user_id: int, change: str):
