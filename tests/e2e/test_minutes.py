@@ -18,6 +18,7 @@ from tests.e2e.steps import (
 from tests.minutes.builders import FAMILY
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User
+from webapp.columns import long_date
 from webapp.demo import DEMO_PASSWORD
 from webapp.mail.models import OutboxMessage
 from webapp.worker import render_documents
@@ -82,7 +83,8 @@ def test_minutes_from_a_held_meeting_to_issued_corrected_and_carried_forward(ui,
     page.get_by_label("Why do the minutes need correcting?").fill("The next review date was wrong")
     ui.click("Start a correction")
     expect(page.get_by_text("Reason for the correction: The next review date was wrong")).to_be_visible()
-    fill(ui, {"next_review_on": "2027-01-19"})  # later than six weeks from today's meeting: a reason is asked
+    later = (datetime.now(timezone.utc).date() + timedelta(weeks=7)).isoformat()
+    fill(ui, {"next_review_on": later})  # later than six weeks from today's meeting: a reason is asked
     ui.click("Send the correction for approval")
     expect(page.locator("#next_review_reason-error")).to_contain_text("Say why the next review is later than")
     fill(ui, {"next_review_reason": "The family is away until mid-January"})
@@ -97,8 +99,9 @@ def test_minutes_from_a_held_meeting_to_issued_corrected_and_carried_forward(ui,
     ui.check_page()
     corrected, _ = pdf_text(ui, "Download the minutes, version 2 (PDF")
     original, _ = pdf_text(ui, "Download the minutes, version 1 (PDF")
-    assert "19 January 2027" in corrected and "The next review date was wrong" in corrected
-    assert "12 January 2027" in original and "19 January 2027" not in original  # version 1 is unchanged
+    later_text = long_date(later)
+    assert later_text in corrected and "The next review date was wrong" in corrected
+    assert "12 January 2027" in original and later_text not in original  # version 1 is unchanged
 
     ui.goto(f"/cases/{case.id}")
     actions = page.locator("#actions + table")

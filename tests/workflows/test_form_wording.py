@@ -98,3 +98,37 @@ def test_question_titles_become_statements_and_nouns_take_the_article():
     dates = parse_submission(plan, MultiDict({"plan_agreed_on-day": "31", "plan_agreed_on-month": "2",
                                               "plan_agreed_on-year": "2026"}))[1]
     assert dates == {"plan_agreed_on": "The date the plan was agreed must be a real date, like 27 3 2026"}
+
+
+def all_fields(built):
+    for f in built:
+        yield f
+        for children in f.reveals.values():
+            yield from all_fields(children)
+        for row in f.rows:
+            yield from all_fields(row)
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_optional_fields_say_so_and_no_field_a_rule_requires_does(path):
+    schema = json.loads(path.read_text())
+    strict = everything_required(schema)
+    try:
+        validate_submission(form_validator(schema), empty_answers(strict))
+        needed_now = set()
+    except InvalidInput as refused:
+        needed_now = set(refused.field_errors)
+    labels = {f.name: f.label for f in all_fields(build_fields(schema, empty_answers(strict), {}))}
+    assert not any(label.count("(optional)") > 1 for label in labels.values())
+    for name, label in labels.items():
+        if name in needed_now:  # what a blank form is refused for is never marked optional
+            assert not label.endswith("(optional)"), label
+
+
+def test_the_referral_marks_what_may_be_left_out():
+    referral = json.loads((PROJECT_ROOT / "workflows" / "forms" / "referral.json").read_text())
+    labels = {f.key: f.label for f in all_fields(build_fields(referral, {}, {}))}
+    assert labels["school_or_nursery"] == "School or nursery (optional)"
+    assert labels["concern_what"] == "What is the concern?"
+    assert labels["parental_substance_use_details"] == ("The pattern of the alcohol or substance use: what happens "
+                                                        "and when")  # a follow-up, required under "Yes"

@@ -85,10 +85,10 @@ def view_case(actor, case_id: int, *, origin: Origin, now: datetime) -> CaseView
 
     history = [HistoryEntry(r, described(r, r.answers), [(c, described(r, c.answers)) for c in r.corrections],
                             correctable(actor, r, case)) for r in records]
+    may_request = any(can_do_step(actor, case, role.value) for role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER))
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
-                    can_do_step(actor, case, Role.SOCIAL_WORKER.value) or can_do_step(actor, case, Role.TEAM_MANAGER.value),
-                    [(panel, panel.rows(case.id)) for panel in case_tables().panels], now.astimezone(LONDON).date(),
-                    what_happens_next(case, now, tasks), member_updates(case.id))
+                    may_request, [(panel, panel.rows(case.id)) for panel in case_tables().panels],
+                    now.astimezone(LONDON).date(), what_happens_next(case, now, tasks), member_updates(case.id))
 
 
 def member_updates(case_id: int) -> dict[int, dict[str, list[str]]]:

@@ -65,5 +65,6 @@ def navigation_for(user) -> list[dict]:
             text = item.text
             if item.endpoint == "cases.tasks":  # how many steps wait, on every page
                 text = f"{text} ({count_my_tasks(user)})"
-            items.append({"href": url_for(item.endpoint), "text": text, "active": current.startswith(item.active_prefix)})
+            items.append({"href": url_for(item.endpoint), "text": text,
+                          "active": current.startswith(item.active_prefix)})
     return items

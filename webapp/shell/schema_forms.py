@@ -66,6 +66,27 @@ def _reveals(schema: dict) -> dict[str, dict[str, list[str]]]:
     return found
 
 
+def _required_somewhere(schema: dict) -> set[str]:
+    """The fields a rule may require (a follow-up under its choice, one of two dates, an answer only some
+    outcomes need): never marked "(optional)"; the form's own hint says when they are needed."""
+    found: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, dict):
+            found.update(node.get("required", []) if node is not schema else [])
+            for names in node.get("dependentRequired", {}).values():
+                found.update(names)
+            for key in ("allOf", "anyOf", "oneOf", "then", "else", "not"):
+                if key in node:
+                    visit(node[key])
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(schema)
+    return found
+
+
 def _kind(schema: dict, choices: Choices | None) -> str:
     if schema.get("type") == "array":
         return "group" if schema.get("items", {}).get("type") == "object" else "checkboxes"
@@ -86,13 +107,15 @@ def build_fields(schema: dict, data: dict, errors: dict[str, str], *, provider: 
     properties = schema.get("properties", {})
     reveals = _reveals(schema)
     revealed = {name for by_value in reveals.values() for names in by_value.values() for name in names}
+    required = set(schema.get("required", [])) | _required_somewhere(schema)
     fields: dict[str, Field] = {}
     for key, prop in properties.items():
         choices = _choices(prop, provider) if prop.get("type") != "array" else _choices(prop.get("items", {}), provider)
         kind = _kind(prop, choices)
         value = data.get(key)
+        label = prop.get("title", key.replace("_", " ").capitalize())
         fields[key] = Field(
-            name=f"{prefix}{key}", key=key, kind=kind, label=prop.get("title", key.replace("_", " ").capitalize()),
+            name=f"{prefix}{key}", key=key, kind=kind, label=label if key in required else f"{label} (optional)",
             hint=prop.get("description"), value=_shown(value, prop), error=errors.get(f"{prefix}{key}"),
             options=choices or [], item_label=prop.get("x-item-title", "Item"), max_rows=prop.get("maxItems"),
         )
