@@ -10,6 +10,7 @@ from tests.helpers import csrf_token, sign_in
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
+from webapp.cases.access import visible_cases_filter
 from webapp.demo import DEMO_PASSWORD
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
 from webapp.information_requests import services
@@ -122,3 +123,14 @@ def test_the_chaser_records_the_time_of_the_pass_that_ran_it(partnership, clock)
     pass_time = datetime.now(timezone.utc) + timedelta(seconds=5)
     runtime.fire_due_timers(request.workflow_instance_id, now=pass_time)
     assert session.get(InformationRequest, request.id).chased_at == pass_time
+
+
+def test_a_withdrawn_request_is_no_longer_outstanding_on_the_dashboard(partnership):
+    case = open_case(user(partnership, "sw1"), referral_answers())
+    school = agency(partnership, AgencyKind.SCHOOL)
+    first, second = ask(partnership, case, AgencyKind.SCHOOL), ask(partnership, case, AgencyKind.SCHOOL)
+    manager = user(partnership, "tm1")
+    services.withdraw_request(manager, second.id, "The case closed before the school answered", origin=NO_ORIGIN,
+                              now=datetime.now(timezone.utc))
+    rows = services.unanswered_by_agency(visible_cases_filter(manager))
+    assert (school.name, 1, 0, 0) in rows and first.withdrawn_at is None

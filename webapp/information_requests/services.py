@@ -153,7 +153,7 @@ def unanswered_by_agency(visible) -> list[tuple]:
                func.sum(when((InformationRequest.chased_at.is_not(None), 1), else_=0)),
                func.sum(when((InformationRequest.escalated_at.is_not(None), 1), else_=0)))
         .join(Agency, Agency.id == InformationRequest.agency_id).join(Case, Case.id == InformationRequest.case_id)
-        .where(visible, InformationRequest.answered_at.is_(None))
+        .where(visible, InformationRequest.answered_at.is_(None), InformationRequest.withdrawn_at.is_(None))
         .group_by(Agency.name).order_by(func.count(InformationRequest.id).desc()))]
 
 
