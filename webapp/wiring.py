@@ -7,7 +7,7 @@ runtime, the cases package, the documents package) imports none of them."""
 from __future__ import annotations
 
 from webapp.auth.roles import role_value_from_text, step_refusal
-from webapp.cases import dashboard, flags, referrals
+from webapp.cases import dashboard, evidence, flags, referrals
 from webapp.cases.flags import install_flag_sources
 from webapp.cases.step_hooks import StepHooks, install_step_hooks
 from webapp.cases.tables import CasePanel, CaseTables, DashboardTable, install_case_tables
@@ -38,7 +38,7 @@ from webapp.workflow.wiring import Wiring, install
 # Every diagram id, form key, message and task-data name that Python relies on: a deploy that removes or
 # renames one is refused, naming the module (webapp/workflow/contract.py).
 DIAGRAM_CONTRACT = contract_table(
-    referrals.NEEDS, flags.NEEDS, dashboard.NEEDS, closure.NEEDS, debrief.NEEDS, plans.NEEDS,
+    referrals.NEEDS, flags.NEEDS, evidence.NEEDS, dashboard.NEEDS, closure.NEEDS, debrief.NEEDS, plans.NEEDS,
     safer_sleep.NEEDS, meetings.NEEDS, minutes.NEEDS, information_request_models.NEEDS, information_requests.NEEDS,
     pregnancy.NEEDS, escalations.NEEDS,
 )

@@ -7,6 +7,7 @@ from flask_login import login_required
 from webapp.cases import referrals, services, steps
 from webapp.cases.choices import choice_provider
 from webapp.cases.dashboard import team_dashboard
+from webapp.cases.evidence import evidence_for
 from webapp.cases.flags import concern_flags
 from webapp.cases.models import STAGE_LABELS
 from webapp.cases.next_step import after_step
@@ -222,9 +223,10 @@ def step(case_id: int, task_id: str):
     current = steps.open_step(actor, case_id, task_id, origin=request_origin(), audit=request.method == "GET")
     if steps.done_on_own_page(current.task.form_key):
         return redirect(url_for(case_tables().step_pages[current.task.form_key], case_id=case_id, task_id=task_id))
+    shown = evidence_for(current.case, current.task.form_key)
     if request.method == "GET":
         return _form_page("cases/step.html", current.schema, steps.starting_answers(current, now=utc_now()), {}, {},
-                          current.case.team_id, current.case.id, step=current)
+                          current.case.team_id, current.case.id, step=current, evidence=shown)
     action, answers, errors, rows_shown = read_form(current.schema, request.form)
     if action == "draft":
         steps.save_draft(actor, case_id, task_id, answers, origin=request_origin(), now=utc_now())
@@ -239,7 +241,7 @@ def step(case_id: int, task_id: str):
         else:
             return continue_after(actor, case_id, f"'{current.task.name}' completed")
     return _form_page("cases/step.html", current.schema, answers, errors if action == "submit" else {}, rows_shown,
-                      current.case.team_id, current.case.id, step=current)
+                      current.case.team_id, current.case.id, step=current, evidence=shown)
 
 
 @blueprint.route("/cases/<int:case_id>/allocation", methods=["GET", "POST"])
