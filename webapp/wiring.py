@@ -21,6 +21,7 @@ from webapp.information_requests.subject_access import requests_part
 from webapp.meetings import services as meetings
 from webapp.minutes import services as minutes
 from webapp.minutes.subject_access import meetings_part
+from webapp.minutes import reviews
 from webapp.minutes.access import require_minutes_document_reader
 from webapp.minutes.documents import minutes_html
 from webapp.partnership.definitions import DEFINITIONS
@@ -40,14 +41,15 @@ from webapp.workflow.wiring import Wiring, install
 DIAGRAM_CONTRACT = contract_table(
     referrals.NEEDS, flags.NEEDS, evidence.NEEDS, dashboard.NEEDS, closure.NEEDS, debrief.NEEDS, plans.NEEDS,
     safer_sleep.NEEDS, meetings.NEEDS, minutes.NEEDS, information_request_models.NEEDS, information_requests.NEEDS,
-    pregnancy.NEEDS, escalations.NEEDS,
+    pregnancy.NEEDS, escalations.NEEDS, reviews.NEEDS,
 )
 
 # What a feature adds to the generic case step of a form key: first answers, answers it always carries, a
 # refusal, and what follows a completion or a correction (webapp/cases/step_hooks.py). Applied in this order.
 STEP_HOOKS: dict[str, tuple[StepHooks, ...]] = {
     plans.PLAN_FORM: (safer_sleep.PLAN_HOOKS, plan_hooks.PLAN_HOOKS),
-    safer_sleep.REVIEW_FORM: (safer_sleep.REVIEW_HOOKS,),
+    safer_sleep.REVIEW_FORM: (reviews.REVIEW_HOOKS, safer_sleep.REVIEW_HOOKS),
+    flags.ASSESSMENT_FORM: (flags.ASSESSMENT_HOOKS,),
     debrief.DEBRIEF_FORM: (debrief.DEBRIEF_HOOKS,),
 }
 

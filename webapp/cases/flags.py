@@ -9,6 +9,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from webapp.cases.models import StepRecord
+from webapp.cases.step_hooks import StepHooks
 from webapp.extensions import db
 from webapp.workflow.contract import DiagramNeeds
 
@@ -76,3 +77,18 @@ def _account(source: str, answers: dict, key: str) -> str:
 
 def _text(answers: dict, key: str) -> str:
     return str(answers.get(key) or "").strip()
+
+
+ASSESSMENT_FORM = NEEDS.form("section17", "assessment", "the assessment's concern questions start from the referral")
+
+
+def concerns_from_referral(case, answers: dict, now) -> dict:
+    """The assessment, first opened, starts from the referral's answers to the concern questions and their
+    follow-ups (the worker changes what the assessment found; the referral's record keeps what it said)."""
+    referral = _latest_answers(case.id, SOURCES[0][1])
+    keys = [key for concern in FLAGS for key in (concern, *(f"{concern}_{suffix}" for suffix in
+                                                            ("details", *FOLLOW_UPS)))]
+    return {key: referral[key] for key in keys if referral.get(key) not in (None, "")}
+
+
+ASSESSMENT_HOOKS = StepHooks(starting_answers=concerns_from_referral)

@@ -1,16 +1,24 @@
-"""The date of the next review the minutes set: checked against the partnership's review cadence when the
-minutes are sent for approval (reading it back, next_review_set, is in services.py for the meeting process)."""
+"""The minutes and the child in need review: the date of the next review the minutes set, checked against the
+partnership's review cadence when they are sent for approval (reading it back, next_review_set, is in services.py
+for the meeting process), and the review's decision starting from what the review meeting recorded."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
+from webapp.cases.step_hooks import StepHooks
 from webapp.columns import LONDON
+from webapp.extensions import db
 from webapp.meetings.models import Meeting
+from webapp.minutes.models import MinutesVersion
 from webapp.partnership.services import setting_value
+from webapp.workflow.contract import DiagramNeeds
 from webapp.workflow.expressions import interval_after
 
 REASON_FIELD = "next_review_reason"
+NEEDS = DiagramNeeds(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,3 +53,22 @@ def check_next_review(content: dict, held_on: date, cadence: ReviewCadence) -> d
 
 def held_on(meeting: Meeting) -> date:
     return meeting.starts_at.astimezone(LONDON).date()
+
+
+REVIEW_FORM = NEEDS.form("section17", "cin_review", "the review's decision starts from the review meeting's minutes")
+
+
+def review_from_minutes(case, answers: dict, now) -> dict:
+    """The review's decision, first opened, starts from the issued minutes of the case's latest held meeting:
+    progress against each outcome, the child's views and the family's, as the meeting recorded them."""
+    content = db.session.scalar(
+        select(MinutesVersion.content).join(Meeting, Meeting.id == MinutesVersion.meeting_id)
+        .where(Meeting.case_id == case.id, Meeting.status == "held", MinutesVersion.status == "issued")
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc(), MinutesVersion.number.desc()).limit(1)) or {}
+    progress = "\n".join(f"{row['outcome']}: {row['progress']}" if row.get("progress") else row["outcome"]
+                         for row in content.get("progress", []) if row.get("outcome"))
+    found = {"progress": progress, "child_views": content.get("child_views"), "family_views": content.get("family_views")}
+    return {key: value for key, value in found.items() if value}
+
+
+REVIEW_HOOKS = StepHooks(starting_answers=review_from_minutes)
