@@ -46,6 +46,17 @@ def time_span(start: datetime, end: datetime) -> str:
     return f"{first} to {end.strftime('%H:%M' if end.date() == start.date() else '%-d %B %Y, %H:%M')}"
 
 
+def age_on(born: date, today: date) -> str:
+    """A child's age as practitioners say it: weeks under two months, months under two years, then years."""
+    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+    if months < 2:
+        weeks = max((today - born).days // 7, 0)
+        return f"{weeks} week{'s' if weeks != 1 else ''} old"
+    if months < 24:
+        return f"{months} months old"
+    return f"{months // 12} years old"
+
+
 def long_date(value) -> str:
     """A date (or an ISO date string) as people in England write it: 16 March 2026."""
     if not value:

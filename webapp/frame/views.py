@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from webapp.auth.roles import Role
 from webapp.cases.queries import count_my_tasks, my_cases, my_tasks
 from webapp.references import case_reference
-from webapp.columns import LONDON, london_time, long_date, time_span, utc_now
+from webapp.columns import LONDON, age_on, london_time, long_date, time_span, utc_now
 from webapp.database import commit_each_request, database_cause, describe_transient, is_transient, view_commit_sent
 from webapp.errors import DomainError
 from webapp.extensions import db, login_manager
@@ -28,6 +28,7 @@ blueprint = Blueprint("frame", __name__)
 blueprint.add_app_template_filter(london_time, "london_time")
 blueprint.add_app_template_filter(long_date, "long_date")
 blueprint.add_app_template_global(time_span, "time_span")
+blueprint.add_app_template_global(age_on, "age_on")
 log = logging.getLogger(__name__)
 
 HOME_TASKS = 10  # the soonest-due steps on the home page; "My tasks" lists them all
