@@ -2,8 +2,8 @@
 adding rows here (its service-task handlers in webapp/service_handlers.py, the diagram ids its code relies on in
 DIAGRAM_CONTRACT, what it adds to a case step in STEP_HOOKS or the page it does a step on in STEP_PAGES, its own
 concern flags in FLAG_SOURCES, its sections of the case page and the dashboard in CASE_PANELS and DASHBOARD_TABLES,
-its part of a subject access export in SUBJECT_ACCESS_PARTS, its PDFs in DOCUMENT_KINDS); the core (the workflow
-runtime, the cases package, the documents package) imports none of them."""
+its part of a subject access export in SUBJECT_ACCESS_PARTS, what it books on a case in UPCOMING, its PDFs in
+DOCUMENT_KINDS); the core (the workflow runtime, the cases package, the documents package) imports none of them."""
 from __future__ import annotations
 
 from webapp.auth.roles import role_value_from_text, step_refusal
