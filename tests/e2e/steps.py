@@ -93,7 +93,8 @@ def fill(ui: Ui, answers: dict) -> None:
             page.locator(f"#{name}-year").fill(year)
             continue
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        choice = page.locator(f"input[name='{name}'][value='{text}']")
+        choice = page.locator(f"input[type='radio'][name='{name}'][value='{text}'], "
+                              f"input[type='checkbox'][name='{name}'][value='{text}']")
         if choice.count():
             choice.check()
         elif page.locator(f"select#{name}").count():
