@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request, url_for
+from flask import g, request, url_for
 
 from webapp.auth.roles import Role
 from webapp.cases.queries import count_my_tasks
@@ -54,6 +54,13 @@ NAVIGATION = (
 )
 
 
+def open_step_count(user) -> int:
+    """The steps waiting in the person's "My tasks", counted once a request (the navigation and the home page)."""
+    if "open_step_count" not in g:
+        g.open_step_count = count_my_tasks(user)
+    return g.open_step_count
+
+
 def navigation_for(user) -> list[dict]:
     """govukServiceNavigation items for this user, the current section marked active."""
     if not user.is_authenticated:
@@ -64,7 +71,7 @@ def navigation_for(user) -> list[dict]:
         if item.visible_to(user):
             text = item.text
             if item.endpoint == "cases.tasks":  # how many steps wait, on every page
-                text = f"{text} ({count_my_tasks(user)})"
+                text = f"{text} ({open_step_count(user)})"
             items.append({"href": url_for(item.endpoint), "text": text,
                           "active": current.startswith(item.active_prefix)})
     return items

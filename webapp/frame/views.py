@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.auth.roles import Role
-from webapp.cases.queries import count_my_tasks, my_cases, my_tasks
+from webapp.cases.queries import my_cases, my_tasks
 from webapp.references import case_reference
 from webapp.columns import LONDON, age_on, london_time, long_date, time_span, utc_now
 from webapp.database import commit_each_request, database_cause, describe_transient, is_transient, view_commit_sent
@@ -18,7 +18,7 @@ from webapp.extensions import db, login_manager
 from webapp.meetings.services import upcoming_for
 from webapp.minutes.services import actions_owned_by
 from webapp.partnership.services import extra_holidays
-from webapp.frame.navigation import navigation_for
+from webapp.frame.navigation import navigation_for, open_step_count
 from webapp.frame.readiness import readiness_problems
 from webapp.frame.refusals import REFUSALS, audit_refusal
 from webapp.shell.security import acting_user
@@ -85,7 +85,7 @@ def home():
     owned = [(action, case_reference(action.case_id)) for action in actions_owned_by(actor)]
     return render_template("frame/home.html", sections=sections, owned_actions=owned,
                            tasks=my_tasks(actor, HOME_TASKS, order="due") if casework else [],
-                           task_count=count_my_tasks(actor), cases=my_cases(actor),
+                           task_count=open_step_count(actor), cases=my_cases(actor),
                            meetings=upcoming_for(actor, now) if casework else [],
                            now=now, today=now.astimezone(LONDON).date())
 
