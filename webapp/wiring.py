@@ -11,7 +11,7 @@ from webapp.cases import dashboard, evidence, flags, referrals
 from webapp.cases.flags import install_flag_sources
 from webapp.cases.step_hooks import StepHooks, install_step_hooks
 from webapp.cases.tables import CasePanel, CaseTables, DashboardTable, install_case_tables
-from webapp.closure import debrief, services as closure
+from webapp.closure import closed, debrief, services as closure
 from webapp.documents.services import DocumentKind, install_document_kinds
 from webapp.documents.subject_access import documents_part
 from webapp.escalations import services as escalations
@@ -41,7 +41,7 @@ from webapp.workflow.wiring import Wiring, install
 DIAGRAM_CONTRACT = contract_table(
     referrals.NEEDS, flags.NEEDS, evidence.NEEDS, dashboard.NEEDS, closure.NEEDS, debrief.NEEDS, plans.NEEDS,
     safer_sleep.NEEDS, meetings.NEEDS, minutes.NEEDS, information_request_models.NEEDS, information_requests.NEEDS,
-    pregnancy.NEEDS, escalations.NEEDS, reviews.NEEDS,
+    pregnancy.NEEDS, escalations.NEEDS, reviews.NEEDS, closed.NEEDS,
 )
 
 # What a feature adds to the generic case step of a form key: first answers, answers it always carries, a
@@ -65,6 +65,7 @@ STEP_PAGES = {
 
 # The case page's sections from the features, in page order (each template is given its rows).
 CASE_PANELS = (
+    CasePanel("closure", "closure/_case_panel.html", closed.closure_of, near_top=True),
     CasePanel("safer_sleep", "safer_sleep/_case_panel.html", near_top=True),  # reads safer_sleep_summary itself
     CasePanel("meetings", "meetings/_case_panel.html", meetings.meetings_on_case),
     CasePanel("actions", "minutes/_case_panel.html", minutes.case_actions),

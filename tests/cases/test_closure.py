@@ -4,6 +4,7 @@ with a reason before the case closes; a withdrawn request's process ends and is 
 meeting's invitees get the calendar CANCEL; nothing open means no extra step. Real diagrams, real database,
 mail delivered by the worker's own pass to a real SMTP server."""
 import html
+import json
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -24,6 +25,7 @@ from webapp.audit.models import AuditEvent
 from webapp.audit.services import NO_ORIGIN
 from webapp.auth.models import User
 from webapp.cases.models import Case, StepRecord
+from webapp.closure.closed import CLOSING_DECISIONS, closure_of
 from webapp.closure.open_work import open_work
 from webapp.config import MailSettings
 from webapp.escalations import services as escalations
@@ -363,6 +365,9 @@ def test_a_case_closing_with_nothing_open_closes_without_the_step(partnership, c
     assert case.stage == "closed" and open_steps(session, case) == set()
     assert session.scalar(select(func.count()).select_from(StepRecord).where(
         StepRecord.case_id == case.id, StepRecord.form_key == "open_work_check")) == 0
+    closure, = closure_of(case.id)  # the top of the case page: the outcome that closed it, as its form words it
+    assert (closure.stage_label, closure.decision, closure.reasons) == ("Closed", "No further action", "x")
+    assert closure.record.bpmn_id == "assessment_outcome"
 
 
 @pytest.mark.parametrize("bpmn_id", ["check_open_work_at_referral", "check_open_work_after_assessment",
@@ -378,3 +383,11 @@ def test_every_closing_path_checks_the_open_work_before_it_closes(bpmn_id):
     assert {(f"count_open_work_{where}", f"open_work_{where}_route"), (f"open_work_{where}_route", bpmn_id),
             (f"open_work_{where}_route", close), (bpmn_id, close)} <= flows
     assert ("notify_agencies_closure", "close_case") in flows
+
+
+def test_each_closing_decision_names_fields_its_form_has():
+    """The case page reads the decision and its reasons by field name: a renamed field fails here, not there."""
+    for form_key, fields in CLOSING_DECISIONS.items():
+        schema = json.loads((WORKFLOWS / "forms" / f"{form_key}.json").read_text())
+        assert set(fields) <= set(schema["properties"]), form_key
+        assert schema["properties"][fields[0]]["oneOf"], form_key

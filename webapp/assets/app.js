@@ -18,3 +18,12 @@ for (const group of document.querySelectorAll('[data-module="app-conditional-rad
   for (const input of inputs) input.addEventListener("change", sync);
   sync();
 }
+
+// A link to one entry of a collapsed list (the case history, after a correction) opens that entry. Without
+// JavaScript the page still lands on the entry, closed, its summary saying "(corrected)".
+function openLinkedDetails() {
+  const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (target instanceof HTMLDetailsElement) target.open = true;
+}
+window.addEventListener("hashchange", openLinkedDetails);
+openLinkedDetails();

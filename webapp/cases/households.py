@@ -67,3 +67,24 @@ def team_managers(team_id: int) -> list[User]:
     return list(db.session.scalars(
         select(User).join(UserRole).where(User.team_id == team_id, User.is_active.is_(True),
                                           UserRole.role == Role.TEAM_MANAGER.value).order_by(User.full_name)))
+
+
+@dataclass
+class Sibling:
+    """A brother or sister: named (with each case, and whether the viewer may open it) when the viewer may see
+    one of the child's cases; otherwise child is None and only the team and whom to contact are shown."""
+    child: Child | None
+    cases: list[tuple[Case, bool]]
+    known_elsewhere: list[KnownElsewhere]
+
+
+def siblings_of(actor, case: Case) -> list[Sibling]:
+    """The other children of the case's household, each as the actor may know them."""
+    return [_sibling(actor, child) for child in case.child.household.children if child.id != case.child_id]
+
+
+def _sibling(actor, child: Child) -> Sibling:
+    elsewhere = known_elsewhere(actor, child.cases)
+    if may_see_child(actor, child, household_seen=True):  # the viewer sees this case, so the household
+        return Sibling(child, [(c, can_see(actor, c)) for c in child.cases], elsewhere)
+    return Sibling(None, [], elsewhere)

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
-from webapp.cases.access import can_do_step, can_do_task, can_see, get_visible_case
+from webapp.cases.access import can_do_step, can_do_task, get_visible_case
 from webapp.cases.choices import choice_provider
 from webapp.cases.household_people import FIELD_LABELS
-from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child
-from webapp.cases.models import Case, Child, StepRecord
+from webapp.cases.households import Sibling, siblings_of
+from webapp.cases.models import Case, StepRecord
 from webapp.cases.next_step import open_steps, what_happens_next
 from webapp.cases.steps import correctable
 from webapp.cases.tables import CasePanel, case_tables
@@ -44,15 +44,6 @@ class HistoryEntry:
 
 
 @dataclass
-class Sibling:
-    """A brother or sister: named (with each case, and whether the viewer may open it) when the viewer may see
-    one of the child's cases; otherwise child is None and only the team and whom to contact are shown."""
-    child: Child | None
-    cases: list[tuple[Case, bool]]
-    known_elsewhere: list[KnownElsewhere]
-
-
-@dataclass
 class CaseView:
     case: Case
     siblings: list[Sibling]
@@ -73,7 +64,7 @@ def view_case(actor, case_id: int, *, origin: Origin, now: datetime) -> CaseView
     """Everything the case page shows; the look is audited."""
     case = get_visible_case(actor, case_id)
     record_event("case.viewed", actor=actor, subject=case, origin=origin)
-    siblings = [_sibling(actor, child) for child in case.child.household.children if child.id != case.child_id]
+    siblings = siblings_of(actor, case)
     tasks = open_steps(case.id)
     steps = [OpenStep(t.task_id, t.name, t.role, can_do_task(actor, case, t), t.due_at) for t in tasks]
     provide = choice_provider(case.team_id, case.id)
@@ -99,13 +90,6 @@ def member_updates(case_id: int) -> dict[int, dict[str, list[str]]]:
                                  AuditEvent.action == "household.member_updated").order_by(AuditEvent.id)).all()
     return {row.detail["member_id"]: {kind: [FIELD_LABELS.get(f, f) for f in row.detail.get(kind, [])]
                                       for kind in ("added", "changed", "kept")} for row in rows}
-
-
-def _sibling(actor, child: Child) -> Sibling:
-    elsewhere = known_elsewhere(actor, child.cases)
-    if may_see_child(actor, child, household_seen=True):  # the viewer sees this case, so the household
-        return Sibling(child, [(c, can_see(actor, c)) for c in child.cases], elsewhere)
-    return Sibling(None, [], elsewhere)
 
 
 def reallocation_choices(actor, case_id: int, *, origin: Origin | None = None) -> tuple[Case, list[tuple[str, str]]]:

@@ -223,7 +223,7 @@ def step(case_id: int, task_id: str):
     current = steps.open_step(actor, case_id, task_id, origin=request_origin(), audit=request.method == "GET")
     if steps.done_on_own_page(current.task.form_key):
         return redirect(url_for(case_tables().step_pages[current.task.form_key], case_id=case_id, task_id=task_id))
-    shown = evidence_for(current.case, current.task.form_key)
+    shown = evidence_for(actor, current.case, current.task.form_key)
     if request.method == "GET":
         return _form_page("cases/step.html", current.schema, steps.starting_answers(current, now=utc_now()), {}, {},
                           current.case.team_id, current.case.id, step=current, evidence=shown)
