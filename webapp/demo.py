@@ -46,7 +46,7 @@ def seed_demo(session) -> bool:
     """Create the demo partnership unless it exists; returns whether anything was created."""
     if session.scalar(select(User).where(User.username == "admin")) is not None:
         return False
-    team = Team(name=DEMO_TEAM)
+    team = Team(name=DEMO_TEAM, phone="01632 960100")  # a number Ofcom keeps for drama: it rings nobody
     agencies = {key: Agency(name=name, kind=kind.value, email=email, is_secure_mailbox=secure)
                 for key, (name, kind, email, secure) in DEMO_AGENCIES.items()}
     session.add_all([team, *agencies.values()])
@@ -79,6 +79,7 @@ def seed_demo_cases(session) -> bool:
     gp = session.scalar(select(Agency).where(Agency.name == DEMO_AGENCIES["gp"][0]))
     create_referral(worker, {
         "child_given_names": "Ava", "child_family_name": "Demochild", "child_date_of_birth": "2019-04-03",
+        "child_nhs_number": "999 000 0018",  # the NHS's test range: nobody's real number
         "child_gender": "girl", "address": "1 Demo Street, Harrogate", "postcode": "HG1 1AA",
         "school_or_nursery": DEMO_AGENCIES["school"][0],
         "household_members": [{"full_name": "Pat Demochild", "relationship": "mother",

@@ -17,6 +17,8 @@ class Team(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # The team's duty line, given to agencies beside the allocated worker's e-mail.
+    phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
     members: Mapped[list[User]] = relationship(back_populates="team", order_by="User.full_name")

@@ -55,6 +55,8 @@ class Child(db.Model):
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     expected_delivery_on: Mapped[date | None] = mapped_column(Date)  # an unborn child
     gender: Mapped[str] = mapped_column(String(40), default="")
+    # Ten digits, check digit valid, when the referral gave one: GP practices match patients on it.
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
 
     household: Mapped[Household] = relationship(back_populates="children")
     cases: Mapped[list[Case]] = relationship(back_populates="child", order_by="Case.id")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 
+from webapp.agencies.identification import normal_nhs_number, valid_nhs_number
 from webapp.audit.services import Origin, record_event
 from webapp.auth.models import Team
 from webapp.auth.roles import Role
@@ -76,6 +77,9 @@ def check_referral(actor, answers: dict) -> dict:
     except InvalidInput as invalid:
         errors = {**invalid.field_errors, **errors}
     errors = {**control_character_errors(schema, answers), **errors}
+    nhs_number = normal_nhs_number(answers.get("child_nhs_number"))
+    if nhs_number and not valid_nhs_number(nhs_number) and "child_nhs_number" not in errors:
+        errors["child_nhs_number"] = "Enter a real NHS number: 10 digits, like 943 476 5919"
     if errors:
         raise InvalidInput("The referral was not saved: check the answers", errors)
     return answers
@@ -200,7 +204,8 @@ def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, 
     child = Child(household=household, given_names=answers["child_given_names"].strip(),
                   family_name=answers["child_family_name"].strip(), gender=answers.get("child_gender", ""),
                   date_of_birth=_date(answers.get("child_date_of_birth")),
-                  expected_delivery_on=_date(answers.get("child_expected_delivery_on")))
+                  expected_delivery_on=_date(answers.get("child_expected_delivery_on")),
+                  nhs_number=normal_nhs_number(answers.get("child_nhs_number")))
     db.session.add(child)  # before the members load: the household's children may already be loaded (the matches)
     updates = add_people(household, answers.get("household_members", []), referred=child,
                          today=now.astimezone(LONDON).date())

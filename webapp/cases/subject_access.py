@@ -52,7 +52,7 @@ def export_child(actor, child_id: int, *, origin: Origin, now: datetime) -> tupl
         archive.writestr("child.json", _json({
             "given_names": child.given_names, "family_name": child.family_name, "date_of_birth": child.date_of_birth,
             "expected_delivery_on": child.expected_delivery_on, "gender": child.gender,
-            "address": child.household.address, "postcode": child.household.postcode,
+            "nhs_number": child.nhs_number, "address": child.household.address, "postcode": child.household.postcode,
             "cases": [case.reference for case in child.cases]}))
         for case in child.cases:
             _write_case(archive, case)

@@ -2,6 +2,7 @@
 text typed into the minutes can never become markup, a link or an embedded file."""
 from __future__ import annotations
 
+from webapp.agencies.identification import patient_identification
 from webapp.cases.flags import concern_flags
 from webapp.documents.rendering import record_html, version_label
 from webapp.extensions import db
@@ -21,6 +22,7 @@ def minutes_html(version_id: int, partnership_name: str) -> str:
     chair = next((i.name for i in meeting.current_invitees if i.role == "chair"), None)
     return record_html(
         "pdf/minutes.html", version=version, meeting=meeting, case=meeting.case, content=version.content,
+        identification=patient_identification(meeting.case.child),  # one record for every reader: no viewer
         sections=SECTIONS, chair=chair, visiting=visiting.get(version.content.get("visiting_frequency")),
         distribution=[name for name, _, _ in recipients(version)], flags=concern_flags(meeting.case_id),
         document_title=f"{meeting.kind_label}: minutes, case {meeting.case.reference}, version {version.number}",

@@ -68,6 +68,8 @@ class CaseAction(db.Model):
     owner: Mapped[str] = mapped_column(String(200))  # as written: a name, a role or "Mother"
     # The owner's account, when they use the service: they see the action on their home page and mark it done.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The agency that owns it, when a plan gave one: each of its practitioners sees it at home and may mark it done.
+    owner_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     due_on: Mapped[date] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -79,6 +81,7 @@ class CaseAction(db.Model):
 
     minutes_version: Mapped[MinutesVersion | None] = relationship()
     owner_user: Mapped["User | None"] = relationship(foreign_keys=[owner_id])  # noqa: F821
+    owner_agency: Mapped["Agency | None"] = relationship()  # noqa: F821
 
     def status(self, today: date) -> str:
         if self.done_at is not None:

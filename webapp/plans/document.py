@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from webapp.agencies.identification import patient_identification
 from webapp.agencies.models import Agency
 from webapp.cases.access import get_visible_case
 from webapp.cases.models import Case, StepRecord
@@ -20,6 +21,7 @@ def plan_html(record_id: int, partnership_name: str) -> str:
     case = db.session.get(Case, record.case_id)
     return record_html(
         "pdf/cin_plan.html", record=record, plan=record.current_answers, case=case,
+        identification=patient_identification(case.child),
         agencies={a.id: a.name for a in db.session.scalars(select(Agency))},
         visiting=VISITING.get(record.current_answers.get("visiting_frequency"), "Not recorded"),
         document_title=f"Child in need plan, case {case.reference}",
