@@ -89,7 +89,8 @@ def test_the_class_teacher_reads_nothing_of_a_meeting_only_the_lead_was_invited_
 def test_the_invited_safeguarding_lead_reads_all_of_it(app, partnership, lead_only):
     meeting_id, document_id = lead_only
     lead = signed_in(app, "school_lead1")
-    assert lead.get(f"/meetings/{meeting_id}").status_code == 404  # the staff page, with every invitee's answer
+    page = lead.get(f"/meetings/{meeting_id}")  # the invitee's page: not the staff's, with every invitee's answer
+    assert page.status_code == 200 and "Agenda" in page.text and "Invitees and their answers" not in page.text
     minutes = lead.get(f"/meetings/{meeting_id}/minutes")
     assert minutes.status_code == 200 and f"/documents/{document_id}.pdf" in minutes.text
     pdf = lead.get(f"/documents/{document_id}.pdf")

@@ -21,6 +21,21 @@ class MeetingKind(str, enum.Enum):
         return {"multi_agency": "Multi-agency meeting", "initial_cin": "Initial child in need meeting",
                 "cin_review": "Child in need review meeting"}[self.value]
 
+    @property
+    def purpose(self) -> str:
+        """What the meeting is for, in words an invited GP, teacher or parent reads without knowing the process."""
+        return {
+            "multi_agency": "Children's social care is assessing whether this child needs help as a child in need "
+                            "(Section 17 of the Children Act 1989). This meeting, held within the first 20 working "
+                            "days of the assessment, brings together the family and the agencies who know the child "
+                            "to share what each knows, so that the assessment can decide what help is needed.",
+            "initial_cin": "The assessment found that this child needs help as a child in need. At this first "
+                           "meeting of the child in need plan, the family and the agencies agree what needs to "
+                           "change for the child, who will do what and by when, and how often the child is seen.",
+            "cin_review": "A regular review of the child's child in need plan: how far each outcome has come, what "
+                          "the child and the family say, and whether the plan continues, changes, or ends.",
+        }[self.value]
+
 
 ATTENDANCE_LABELS = {"attended": "Attended", "apologies": "Sent apologies", "absent": "Did not attend"}
 ROLE_LABELS = {"chair": "Chair", "required": "Required", "optional": "Optional"}
@@ -53,6 +68,10 @@ class Meeting(db.Model):
     @property
     def kind_label(self) -> str:
         return MeetingKind(self.kind).label
+
+    @property
+    def purpose(self) -> str:
+        return MeetingKind(self.kind).purpose
 
     @property
     def current_invitees(self) -> list[Invitee]:

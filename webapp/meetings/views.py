@@ -1,5 +1,6 @@
-"""Meeting pages: the convene and attendance steps of the meeting process, the meeting page with answers and
-changes, and the personal answer links (no sign-in: GET shows a confirmation page, only the button records)."""
+"""Meeting pages: the convene and attendance steps of the meeting process, the meeting page (for its staff, with
+answers and changes; for an invited practitioner, what it is for, the agenda and their own answer), and the
+personal answer links (no sign-in: GET shows a confirmation page, only the button records)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -11,10 +12,9 @@ from webapp.cases.views import continue_after
 from webapp.columns import LONDON, utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.meetings import answers, feed, services
+from webapp.meetings import access, answers, briefing, feed, services
 from webapp.meetings.inbox import open_proposals
 from webapp.meetings.models import ATTENDANCE_LABELS, ROLE_LABELS
-from webapp.minutes.services import agenda_for
 from webapp.shell.schema_forms import parse_submission
 from webapp.shell.security import acting_user, request_origin
 
@@ -93,13 +93,40 @@ def attendance(case_id: int, task_id: str):
 @blueprint.route("/meetings/<int:meeting_id>")
 @login_required
 def meeting_page(meeting_id: int, errors=None, status=200):
-    meeting = services.get_meeting(acting_user(), meeting_id, origin=request_origin())
-    may_change = services.may_convene(acting_user(), meeting.case)
+    actor = acting_user()
+    meeting = services.read_meeting(actor, meeting_id, origin=request_origin())  # its staff, or an invitee
+    if not access.reads_as_staff(actor, meeting):
+        return invited_page(meeting, answers.own_invitation(actor, meeting), errors or {}, status)
+    may_change = services.may_convene(actor, meeting.case)
     return render_template("meetings/meeting.html", meeting=meeting, errors=errors or {}, durations=DURATIONS,
-                           form=request.form, agenda=agenda_for(meeting), roles=ROLE_LABELS, now=utc_now(),
-                           today=utc_now().astimezone(LONDON).date(),
+                           form=request.form, briefing=briefing.briefing_signed_in(actor, meeting), roles=ROLE_LABELS,
+                           now=utc_now(), today=utc_now().astimezone(LONDON).date(),
                            may_change=may_change, proposals=open_proposals(meeting) if may_change else [],
-                           offered=services.candidates(acting_user(), meeting.case_id) if may_change else []), status
+                           offered=services.candidates(actor, meeting.case_id) if may_change else []), status
+
+
+def invited_page(meeting, invitee, errors: dict, status: int):
+    """An invited practitioner's view: what the meeting is for, which child, the agenda and their own answer
+    (not the other invitees' answers, which the case's staff see)."""
+    now = utc_now()
+    return render_template("meetings/invited.html", meeting=meeting, invitee=invitee, now=now,
+                           today=now.astimezone(LONDON).date(), briefing=briefing.briefing_signed_in(acting_user(), meeting),
+                           answerable=invitee is not None and meeting.status == "planned" and meeting.ends_at > now,
+                           chosen=request.form.get("answer") or (invitee.answer if invitee else None),
+                           error=errors.get("answer")), status
+
+
+@blueprint.route("/meetings/<int:meeting_id>/answer", methods=["POST"])
+@login_required
+def answer_signed_in(meeting_id: int):
+    try:
+        with undone_if_refused():
+            invitee = answers.answer_signed_in(acting_user(), meeting_id, request.form.get("answer", ""),
+                                               request.form.get("comment", ""), origin=request_origin(), now=utc_now())
+    except InvalidInput as invalid:
+        return meeting_page(meeting_id, errors=invalid.field_errors, status=400)
+    flash(f"Your answer has been recorded: {invitee.answer_label}", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
 
 
 @blueprint.route("/meetings/<int:meeting_id>/reschedule", methods=["POST"])
@@ -167,7 +194,10 @@ def answer(token: str):
         else:
             return render_template("meetings/answered.html", invitee=invitee)
     chosen = request.form.get("answer") or request.args.get("answer") or invitee.answer
+    told = briefing.briefing_for_link(invitee)
+    answers.record_link_view(invitee, identified=not told.withheld, origin=request_origin())
     return render_template("meetings/answer.html", invitee=invitee, meeting=invitee.meeting, chosen=chosen,
+                           briefing=told, today=utc_now().astimezone(LONDON).date(),
                            error=error), (400 if error else 200)
 
 
