@@ -11,7 +11,9 @@ from webapp.cases.evidence import evidence_for
 from webapp.cases.flags import concern_flags
 from webapp.cases.models import STAGE_LABELS
 from webapp.cases.next_step import after_step
-from webapp.cases.queries import TASK_ORDERS, count_my_tasks, my_tasks, search_cases
+from webapp.cases.queries import (
+    CASE_DIRECTIONS, CASE_ORDERS, TASK_ORDERS, case_scopes, count_my_tasks, my_tasks, search_cases,
+)
 from webapp.cases.subject_access import export_child
 from webapp.cases.tables import case_tables
 from webapp.columns import utc_now
@@ -68,10 +70,23 @@ def dashboard():
 @blueprint.route("/cases")
 @login_required
 def case_list():
+    """Cases, server-side: searched, filtered by stage and whose they are, sorted by a column, a page at a time;
+    the query string keeps every choice, so paging and sorting keep the filters."""
+    actor = acting_user()
     text, stage = request.args.get("q", ""), request.args.get("stage", "")
-    page = max(request.args.get("page", 1, type=int), 1)
-    return render_template("cases/list.html", result=search_cases(acting_user(), text, stage, page), q=text,
-                           stage=stage, stages=STAGE_LABELS)
+    scopes = case_scopes(actor)
+    scope = request.args.get("show", "") if request.args.get("show", "") in scopes else ""
+    order = request.args.get("sort", "opened") if request.args.get("sort") in CASE_ORDERS else "opened"
+    direction = request.args.get("dir") if request.args.get("dir") in {"asc", "desc"} else CASE_DIRECTIONS[order]
+    result = search_cases(actor, text, stage, request.args.get("page", 1, type=int), scope=scope, order=order,
+                          descending=direction == "desc")
+    # What the sort links keep (the filters) and the page links too (the sort); empty choices left out.
+    kept = {"q": text or None, "stage": stage or None, "show": scope or None}
+    paged = kept if (order, direction) == ("opened", CASE_DIRECTIONS["opened"]) else {**kept, "sort": order,
+                                                                                        "dir": direction}
+    return render_template("cases/list.html", result=result, q=text, stage=stage, stages=STAGE_LABELS, scope=scope,
+                           scopes=scopes, order=order, direction=direction, kept=kept, paged=paged,
+                           directions=CASE_DIRECTIONS, now=utc_now())
 
 
 @blueprint.route("/cases/<int:case_id>")
