@@ -23,7 +23,7 @@ def test_only_administrators_reach_people_services(factory, role):
     other = factory.user(Role.SOCIAL_WORKER)
     details = UserDetails(full_name="X", email="x@example.org", roles={Role.PROCESS_OWNER})
     calls = [
-        lambda: user_admin.list_users(actor),
+        lambda: user_admin.search_users(actor, user_admin.UserSearch("x")),
         lambda: user_admin.get_user(actor, other.id),
         lambda: user_admin.create_user(actor, "newbie", details, origin=NO_ORIGIN),
         lambda: user_admin.update_user(actor, other.id, details, origin=NO_ORIGIN),

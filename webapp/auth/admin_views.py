@@ -8,8 +8,8 @@ from webapp.agencies.services import list_agencies
 from webapp.auth.forms import TeamForm, UserForm
 from webapp.auth.roles import Role
 from webapp.auth.user_admin import (
-    UserDetails, create_user, get_team, get_user, list_teams, list_users, reset_password, save_team, set_user_active,
-    update_user,
+    UserDetails, UserSearch, create_user, get_team, get_user, list_teams, reset_password, save_team, search_users,
+    set_user_active, update_user,
 )
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
@@ -38,7 +38,15 @@ def _user_form(**kwargs) -> UserForm:
 @blueprint.route("/users")
 @login_required
 def users():
-    return render_template("auth/admin/users.html", users=list_users(acting_user()))
+    """People, searched by name, username or e-mail and filtered by role, team or agency and status, paged; the
+    query string keeps the search across pages."""
+    actor, args = acting_user(), request.args
+    search = UserSearch(args.get("q", "")[:200], args.get("role", ""), args.get("group", ""), args.get("status", ""))
+    found = search_users(actor, search, args.get("page", 1, type=int))
+    kept = {"q": search.text or None, "role": search.role or None, "group": search.group or None,
+            "status": search.status or None}
+    return render_template("auth/admin/users.html", found=found, search=search, kept=kept, roles=list(Role),
+                           teams=list_teams(actor), agencies=list_agencies(actor))
 
 
 @blueprint.route("/users/new", methods=["GET", "POST"])

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from webapp.agencies.models import Agency
 from webapp.audit.services import Origin, record_event
@@ -34,9 +35,63 @@ def require_administrator(actor: User) -> None:
         raise PermissionDenied("Only administrators can manage people, teams and agencies.")
 
 
-def list_users(actor: User) -> list[User]:
+USERS_PAGE = 50
+
+
+@dataclass
+class UserSearch:
+    """What an administrator looks for: words in a name, username or e-mail; a role; a team ("team-3") or an
+    agency ("agency-5"); "active" or "deactivated" accounts."""
+
+    text: str = ""
+    role: str = ""
+    group: str = ""
+    status: str = ""
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.text.strip() or self.role or self.group or self.status)
+
+
+@dataclass
+class UserPage:
+    users: list[User]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // USERS_PAGE))
+
+
+def _user_filters(search: UserSearch) -> list:
+    conditions = []
+    words = search.text.strip().lower().split()
+    for word in words[:5]:  # every word somewhere: "pat smith", "smith@council"
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\")
+                                for column in (User.full_name, User.username, User.email))))
+    if search.role in {role.value for role in Role}:
+        conditions.append(User.id.in_(select(UserRole.user_id).where(UserRole.role == search.role)))
+    kind, _, number = search.group.partition("-")
+    if number.isdecimal() and kind in {"team", "agency"}:
+        conditions.append((User.team_id if kind == "team" else User.agency_id) == int(number))
+    if search.status in {"active", "deactivated"}:
+        conditions.append(User.is_active == (search.status == "active"))
+    return conditions
+
+
+def search_users(actor: User, search: UserSearch, page: int = 1) -> UserPage:
+    """Accounts matching the search, active first then by name, USERS_PAGE a page (past the last: the last)."""
     require_administrator(actor)
-    return list(db.session.scalars(select(User).order_by(User.is_active.desc(), User.full_name)))
+    conditions = _user_filters(search)
+    total = db.session.scalar(select(func.count(User.id)).where(*conditions))
+    page = min(max(page, 1), max(1, -(-total // USERS_PAGE)))
+    users = db.session.scalars(
+        select(User).where(*conditions).options(joinedload(User.team), joinedload(User.agency))
+        .order_by(User.is_active.desc(), func.lower(User.full_name), User.id)
+        .limit(USERS_PAGE).offset((page - 1) * USERS_PAGE)).all()
+    return UserPage(list(users), total, page)
 
 
 def get_user(actor: User, user_id: int) -> User:
