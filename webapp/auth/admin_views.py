@@ -112,6 +112,7 @@ def user_reset_password(user_id: int):
 def teams():
     form = TeamForm()
     team = form.validate_on_submit() and submit(form, lambda: save_team(acting_user(), form.name.data,
+                                                                        phone=form.phone.data or "",
                                                                         origin=request_origin()))
     if team:
         flash(f"Team {team.name} created", "success")
@@ -125,7 +126,8 @@ def team_edit(team_id: int):
     team = get_team(acting_user(), team_id)
     form = TeamForm(obj=team)
     if form.validate_on_submit() and submit(form, lambda: save_team(acting_user(), form.name.data, team_id=team.id,
+                                                                    phone=form.phone.data or "",
                                                                     origin=request_origin())):
-        flash("Team renamed", "success")
+        flash("Team saved", "success")
         return redirect(url_for("auth_admin.teams"))
     return render_template("auth/admin/team_form.html", form=form, team=team)

@@ -57,4 +57,7 @@ class UserForm(FlaskForm):
 class TeamForm(FlaskForm):
     name = StringField("Team name", widget=GovTextInput(),
                        validators=[DataRequired("Enter the team's name"), Length(max=120)])
+    phone = StringField("Team phone (optional)", widget=GovTextInput(),
+                        validators=[Optional(), Length(max=40, message="The team phone must be 40 characters or fewer")],
+                        description="The duty line agencies are given beside the allocated worker's e-mail.")
     submit = SubmitField("Save team", widget=GovSubmitInput())

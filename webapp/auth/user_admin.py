@@ -216,21 +216,21 @@ def get_team(actor: User, team_id: int) -> Team:
     return team
 
 
-def save_team(actor: User, name: str, *, team_id: int | None = None, origin: Origin) -> Team:
-    """Create a team, or rename one when team_id is given."""
+def save_team(actor: User, name: str, *, phone: str = "", team_id: int | None = None, origin: Origin) -> Team:
+    """Create a team, or rename it or change its phone when team_id is given."""
     require_administrator(actor)
-    name = " ".join(name.split())
+    name, phone = " ".join(name.split()), " ".join(phone.split())[:40] or None
     if not name:
         raise InvalidInput("The team was not saved", {"name": "Enter the team's name"})
     clash = db.session.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
     if clash is not None and clash.id != team_id:
         raise InvalidInput("The team was not saved", {"name": "A team with that name exists already"})
     if team_id is None:
-        team = Team(name=name)
+        team = Team(name=name, phone=phone)
         db.session.add(team)
     else:
         team = get_team(actor, team_id)
-        team.name = name
+        team.name, team.phone = name, phone
     db.session.flush()
     record_event("team.saved", actor=actor, subject=team, origin=origin)
     return team

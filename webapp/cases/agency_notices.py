@@ -1,11 +1,13 @@
 """What the agencies on a case's agencies-involved register are told, and when: the assessment started, its
 outcome, the case closed (each agency once, through the outbox), and "the case is open" to an agency that joins
-the register while work is open. By case reference with a sign-in link; the child is named only to a mailbox
-marked secure."""
+the register while work is open. By case reference with a sign-in link and whom to contact (the allocated worker,
+their e-mail, the team's phone); the child is identified (webapp/agencies/identification.py) only to a mailbox
+marked secure, and only in the body: the subject carries the case reference alone."""
 from __future__ import annotations
 
 from datetime import datetime
 
+from webapp.agencies.identification import patient_identification
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.agencies.services import may_receive_identifying_details
 from webapp.audit.services import NO_ORIGIN, Origin, record_event
@@ -46,25 +48,37 @@ def _request(agency: Agency, named: bool) -> list[str]:
             f"to learn {who}, and tell them if you hold information that may help."]
 
 
-def _child_lines(case: Case) -> list[str]:
-    child = case.child
-    born = child.date_of_birth.strftime("%-d %B %Y") if child.date_of_birth else (
-        f"expected {child.expected_delivery_on.strftime('%-d %B %Y')}" if child.expected_delivery_on else "not known")
-    return [f"Child: {child.full_name}, born {born}"]
+def _child_lines(case: Case, agency: Agency) -> list[str]:
+    """The child as this agency is shown them: a GP practice matches on name, date of birth and NHS number."""
+    return [f"Child: {patient_identification(case.child, agency).line}"]
+
+
+def _contact_lines(case: Case) -> list[str]:
+    """Whom the agency contacts, and how: the allocated social worker by name and work e-mail, and the team's
+    phone when the administrator recorded one (staff details, never the child's)."""
+    worker, team = case.allocated_worker, case.team
+    if worker is not None:
+        lines = [f"Allocated social worker: {worker.full_name}" + (f", {team.name}" if team else ""),
+                 f"E-mail: {worker.email}"]
+    else:
+        lines = ["Allocated social worker: not yet allocated" + (f"; contact {team.name}" if team else "")]
+    if team is not None and team.phone:
+        lines.append(f"Team phone: {team.phone}")
+    return lines
 
 
 def queue_agency_notice(case: Case, agency: Agency, milestone: str, *, outcome: str | None = None) -> None:
     """Queue one agency's notice of a milestone: the subject carries the case reference only, and the body names
     the child only when the agency's mailbox may receive identifying details."""
     title, text = MILESTONES[milestone]
-    worker, named = case.allocated_worker, may_receive_identifying_details(agency.email)
+    named = may_receive_identifying_details(agency.email)
     is_gp = agency.kind == AgencyKind.GP_PRACTICE.value
     body = "\n".join([
         f"Dear colleagues at {agency.name},", "",
         text.format(outcome=OUTCOME_LABELS.get(outcome, "recorded"), stage=Stage(case.stage).label), "",
         f"Case reference: {case.reference}",
-        *(_child_lines(case) if named else []),
-        f"Allocated social worker: {f'{worker.full_name} ({worker.email})' if worker else 'not yet allocated'}",
+        *(_child_lines(case, agency) if named else []), "",
+        *_contact_lines(case),
         "", *_request(agency, named), "",
         f"Sign in to the service: {SERVICE_URL_MARK}/", "",
         "OFFICIAL-SENSITIVE",
