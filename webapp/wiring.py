@@ -3,11 +3,16 @@ adding rows here (its service-task handlers in webapp/service_handlers.py, the d
 DIAGRAM_CONTRACT, what it adds to a case step in STEP_HOOKS or the page it does a step on in STEP_PAGES, its own
 concern flags in FLAG_SOURCES, its sections of the case page and the dashboard in CASE_PANELS and DASHBOARD_TABLES,
 its part of a subject access export in SUBJECT_ACCESS_PARTS, what it books on a case in UPCOMING, its PDFs in
-DOCUMENT_KINDS); the core (the workflow runtime, the cases package, the documents package) imports none of them."""
+DOCUMENT_KINDS, how the audit trail names its records in AUDIT_RECORD_NAMES); the core (the workflow runtime, the
+cases package, the documents package) imports none of them."""
 from __future__ import annotations
 
+from webapp.agencies.audit_names import name_agencies
+from webapp.audit.records import Describer, install_record_describers
+from webapp.auth.audit_names import name_teams, name_users
 from webapp.auth.roles import role_value_from_text, step_refusal
 from webapp.cases import dashboard, evidence, flags, referrals
+from webapp.cases.audit_names import name_cases, name_children
 from webapp.cases.flags import install_flag_sources
 from webapp.cases.step_hooks import StepHooks, install_step_hooks
 from webapp.cases.tables import CasePanel, CaseTables, DashboardTable, install_case_tables
@@ -15,23 +20,30 @@ from webapp.closure import closed, debrief, services as closure
 from webapp.documents.services import DocumentKind, install_document_kinds
 from webapp.documents.subject_access import documents_part
 from webapp.escalations import services as escalations
+from webapp.escalations.audit_names import name_escalations
 from webapp.escalations.subject_access import escalations_part
 from webapp.information_requests import models as information_request_models, services as information_requests
+from webapp.information_requests.audit_names import name_requests
 from webapp.information_requests.subject_access import requests_part
+from webapp.mail.audit_names import name_messages
 from webapp.meetings import services as meetings
+from webapp.meetings.audit_names import name_meetings
 from webapp.minutes import services as minutes
 from webapp.minutes.subject_access import meetings_part
 from webapp.minutes import reviews
 from webapp.minutes.access import require_minutes_document_reader
 from webapp.minutes.documents import minutes_html
+from webapp.monitoring.audit_names import name_alerts
 from webapp.partnership.definitions import DEFINITIONS
 from webapp.partnership.services import extra_holidays, setting_value
 from webapp.plans import hooks as plan_hooks, services as plans
 from webapp.plans.document import PLAN_DOCUMENT, plan_documents, plan_html, require_plan_reader
 from webapp.pregnancy import services as pregnancy
+from webapp.pregnancy.audit_names import name_notifications
 from webapp.safer_sleep import services as safer_sleep
 from webapp.safer_sleep.subject_access import assessments_part
 from webapp.service_handlers import SERVICE_HANDLERS
+from webapp.workflow.audit_names import name_instances, name_versions
 from webapp.workflow.contract import contract_table
 from webapp.workflow.expressions import DomainSources, configure_domain
 from webapp.workflow.wiring import Wiring, install
@@ -92,6 +104,14 @@ DOCUMENT_KINDS = {
     PLAN_DOCUMENT: DocumentKind("child in need plan", plan_html, require_plan_reader),
 }
 
+# How the audit trail names each kind of record it is about, a page of ids at once (webapp/audit/records.py).
+AUDIT_RECORD_NAMES: dict[str, Describer] = {
+    "users": name_users, "teams": name_teams, "agencies": name_agencies, "cases": name_cases,
+    "children": name_children, "meetings": name_meetings, "information_requests": name_requests,
+    "escalations": name_escalations, "pregnancy_notifications": name_notifications, "outbox_messages": name_messages,
+    "admin_alerts": name_alerts, "workflow_versions": name_versions, "workflow_instances": name_instances,
+}
+
 
 def install_tables() -> None:
     """Hand the core its tables (create_app does, once). Diagram expressions read working days and settings from
@@ -105,3 +125,4 @@ def install_tables() -> None:
     install_document_kinds(DOCUMENT_KINDS)
     install_case_tables(CaseTables(panels=CASE_PANELS, dashboard=DASHBOARD_TABLES, step_pages=STEP_PAGES,
                                    subject_access=SUBJECT_ACCESS_PARTS, upcoming=UPCOMING))
+    install_record_describers(AUDIT_RECORD_NAMES)

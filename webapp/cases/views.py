@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from webapp.audit.lines import audit_lines
 from webapp.cases import referrals, services, steps
 from webapp.cases.choices import choice_provider
 from webapp.cases.dashboard import team_dashboard
@@ -133,7 +134,7 @@ def correct_step(case_id: int, record_id: int):
 def case_audit(case_id: int):
     page = max(request.args.get("page", 1, type=int), 1)
     case, events, more = services.case_audit(acting_user(), case_id, page=page, origin=request_origin())
-    return render_template("cases/audit.html", case=case, events=events, page=page, more=more)
+    return render_template("cases/audit.html", case=case, lines=audit_lines(events), page=page, more=more)
 
 
 @blueprint.route("/children/<int:child_id>/subject-access.zip")
