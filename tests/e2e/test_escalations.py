@@ -1,11 +1,14 @@
 """Professional resolution in a real browser: school1 refers online, tm1 decides no further action, school1
 challenges the decision; stage 1 with sw1 is not resolved; at stage 2 tm1 writes the outcome statement and
-school_lead1 confirms it, and only then does it show on the case page and in the school's view."""
+school_lead1 confirms it, and only then does it show on the case page and in the school's view; tm1 reads the
+partnership report for the week, putting right a date that is not one."""
 import re
+from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
 from tests.e2e.steps import complete_step, fill, sign_in, sign_out
+from webapp.columns import LONDON
 from webapp.demo import DEMO_PASSWORD
 
 def open_escalation(ui, reference: str) -> None:
@@ -120,3 +123,22 @@ def test_a_school_refers_challenges_the_decision_and_it_is_resolved_at_stage_2(u
     expect(page.get_by_role("row").filter(has_text=reference)).to_contain_text("Resolved")
     open_escalation(ui, reference)
     expect(page.locator("#outcome-statement")).to_have_text(OUTCOME)
+    sign_out(ui)
+
+    sign_in(ui, "tm1", DEMO_PASSWORD)  # the partnership report, its dates in GOV.UK date inputs
+    ui.click("Escalations", role="link")
+    ui.click("Partnership report: counts, chart and CSV", role="link")
+    today = datetime.now(LONDON).date()
+    fill(ui, {"from": (today - timedelta(days=7)).isoformat()})
+    page.locator("#to-day").fill("31")
+    page.locator("#to-month").fill("2")
+    ui.click("Show")  # not a date: a clear error, and the last twelve months shown meanwhile
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The end date must be a real date")
+    page.locator(".govuk-error-summary a").click()
+    expect(page.locator("#to-day")).to_be_focused()
+    fill(ui, {"to": today.isoformat()})
+    ui.click("Show")
+    expect(page.get_by_role("heading", level=2, name=re.compile("^Raised from"))).to_have_text(
+        f"Raised from {today - timedelta(days=7):%-d %B %Y} to {today:%-d %B %Y}")
+    expect(page.locator("svg[aria-labelledby='by-agency'] text").first).to_have_text("Demo Primary School")
+    expect(page.get_by_role("row", name=re.compile("^Demo Primary School"))).to_contain_text("1")

@@ -12,6 +12,8 @@ from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
 from webapp.escalations import reports, services
 from webapp.escalations.models import CATEGORIES
+from webapp.escalations.report_chart import bar_charts
+from webapp.shell.date_input import DateInput, filled, read_date_range
 from webapp.shell.security import acting_user, request_origin
 
 blueprint = Blueprint("escalations", __name__, url_prefix="/escalations")
@@ -131,33 +133,41 @@ def _date(form, prefix: str) -> str:
         return "invalid"
 
 
-def _range() -> tuple[date, date]:
+REPORT_RANGE = (("from", "the start date"), ("to", "the end date"))
+
+
+def _range() -> tuple[date, date, DateInput, DateInput, list[tuple[str, str]]]:
+    """The report's dates: those typed (GOV.UK date inputs) or the last twelve months. A date that cannot be read
+    is refused with its message and the report shows the last twelve months: nothing is filtered on it."""
+    start, end = read_date_range(request.args, *REPORT_RANGE)
+    errors = [(field.error, field.error_href) for field in (start, end) if field.error]
     today = utc_now().astimezone(LONDON).date()
-    try:
-        start = date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        start = today - timedelta(days=365)
-    try:
-        end = date.fromisoformat(request.args.get("to", ""))
-    except ValueError:
-        end = today
-    return (start, end) if start <= end else (end, start)
+    first, last = (None, None) if errors else (start.value, end.value)
+    last = last or max(today, first or today)
+    first = first or last - timedelta(days=365)
+    if not errors:
+        start, end = filled(start.name, first), filled(end.name, last)
+    return first, last, start, end, errors
 
 
 @blueprint.route("/report")
 @login_required
 def report():
-    start, end = _range()
-    found = reports.partnership_report(acting_user(), start, end, origin=request_origin())
-    return render_template("escalations/report.html", report=found)
+    first, last, start, end, errors = _range()
+    found = reports.partnership_report(acting_user(), first, last, origin=request_origin())
+    return render_template("escalations/report.html", report=found, start=start, end=end, errors=errors,
+                           charts=bar_charts(found),
+                           shown=filled(start.name, first).query() | filled(end.name, last).query()), \
+        400 if errors else 200
 
 
 @blueprint.route("/report.csv")
 @login_required
 def report_csv():
-    start, end = _range()
-    found = reports.partnership_report(acting_user(), start, end, origin=request_origin())
+    first, last, _, _, errors = _range()
+    if errors:
+        return "\n".join(message for message, _ in errors) + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+    found = reports.partnership_report(acting_user(), first, last, origin=request_origin())
     return reports.report_csv(found), 200, {
         "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-        "Content-Disposition": f'attachment; filename="escalations-{start}-to-{end}.csv"'}
-
+        "Content-Disposition": f'attachment; filename="escalations-{first}-to-{last}.csv"'}
