@@ -157,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.minutes.views import blueprint as minutes_blueprint
     from webapp.monitoring.views import blueprint as monitoring_blueprint
     from webapp.partnership.views import blueprint as partnership_blueprint
+    from webapp.plans.views import blueprint as plans_blueprint
     from webapp.pregnancy.views import blueprint as pregnancy_blueprint
     from webapp.safer_sleep.views import blueprint as safer_sleep_blueprint
     from webapp.cli import register_commands
@@ -183,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_blueprint)
     app.register_blueprint(meeting_replies_blueprint)
     app.register_blueprint(minutes_blueprint)
+    app.register_blueprint(plans_blueprint)
     app.register_blueprint(escalations_blueprint)
     app.register_blueprint(processes_blueprint)
     app.register_blueprint(api_blueprint)

@@ -17,6 +17,8 @@ def choice_provider(team_id: int | None, case_id: int | None = None):
     def provide(name: str) -> list[tuple[str, str]]:
         if name == "case_action_owners":
             return action_owner_choices(team_id, case_id)
+        if name == "case_agencies":
+            return case_agency_choices(case_id)
         if name == "team_social_workers":
             workers = db.session.scalars(
                 select(User).join(UserRole).where(User.team_id == team_id, User.is_active.is_(True),
@@ -53,6 +55,16 @@ def action_owner_choices(team_id: int | None, case_id: int | None) -> list[tuple
             .order_by(Agency.name, User.full_name)).all()
         choices += [(str(user.id), f"{user.full_name} ({agency})") for user, agency in practitioners]
     return choices
+
+
+def case_agency_choices(case_id: int | None) -> list[tuple[str, str]]:
+    """The active agencies on the case's agencies-involved register (none without a case): those that may own a
+    plan action."""
+    if case_id is None:
+        return []
+    agencies = db.session.scalars(select(Agency).join(CaseAgency, CaseAgency.agency_id == Agency.id).where(
+        CaseAgency.case_id == case_id, Agency.is_active.is_(True)).order_by(Agency.name))
+    return [(str(agency.id), agency.name) for agency in agencies]
 
 
 def _staff_label(user: User) -> str:

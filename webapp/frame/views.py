@@ -16,7 +16,7 @@ from webapp.database import commit_each_request, database_cause, describe_transi
 from webapp.errors import DomainError
 from webapp.extensions import db, login_manager
 from webapp.meetings.services import upcoming_for
-from webapp.minutes.services import actions_owned_by
+from webapp.plans.services import actions_to_do
 from webapp.partnership.services import extra_holidays
 from webapp.frame.navigation import navigation_for, open_step_count
 from webapp.frame.readiness import readiness_problems
@@ -82,7 +82,7 @@ def home():
     actor, now = acting_user(), utc_now()
     casework = actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
     sections = [HOME_SECTIONS[role] for role in Role if role in actor.roles]
-    owned = [(action, case_reference(action.case_id)) for action in actions_owned_by(actor)]
+    owned = [(action, case_reference(action.case_id)) for action in actions_to_do(actor)]
     return render_template("frame/home.html", sections=sections, owned_actions=owned,
                            tasks=my_tasks(actor, HOME_TASKS, order="due") if casework else [],
                            task_count=open_step_count(actor), cases=my_cases(actor),
