@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.audit.services import Origin, record_event
+from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.references import case_reference
 from webapp.errors import InvalidInput, NotFound, PermissionDenied
@@ -28,8 +29,7 @@ from webapp.workflow.bundles import Library
 from webapp.workflow.migration import MigrationCheck
 from webapp.workflow.models import WorkflowInstance, WorkflowVersion
 from webapp.workflow.validation import Problem, validate_bundle
-from webapp.workflow.versions import current_version, deploy_bundle, list_versions
-from webapp.workflow.wiring import wired
+from webapp.workflow.versions import current_version, deploy_bundle
 from webapp.workflow.xml import MAX_DIAGRAM_BYTES, NSMAP, UnsafeXml, parse_diagram
 
 MAX_FORM_BYTES = 256 * 1024
@@ -44,24 +44,48 @@ def require_editor(actor) -> None:
 
 
 @dataclass(frozen=True)
+class VersionRow:
+    version: WorkflowVersion
+    deployed_by: str  # the person's name, or where the files came from
+    running: int  # unfinished instances (cases, households, escalations) on this version
+    finished: int
+
+
+@dataclass(frozen=True)
 class ProcessRow:
     process_id: str
     name: str
-    version: WorkflowVersion
-    versions: int
-    running: int
+    versions: list[VersionRow]  # newest first: the first runs new cases
     draft: ProcessDraft | None
+
+    @property
+    def version(self) -> WorkflowVersion:
+        return self.versions[0].version
+
+    @property
+    def running(self) -> int:
+        return sum(row.running for row in self.versions)
 
 
 def processes(actor) -> list[ProcessRow]:
-    """Each deployed process: its newest version, how many versions and running instances, any draft."""
+    """Each deployed process with every version it has (newest first), who deployed each and when, how many
+    instances run and have finished on each, and any draft."""
     require_editor(actor)
-    grouped: dict[str, list[tuple[WorkflowVersion, int]]] = {}
-    for version, running in list_versions():
-        grouped.setdefault(version.process_id, []).append((version, running))
+    counts = {(version_id, done): count for version_id, done, count in db.session.execute(
+        select(WorkflowInstance.version_id, WorkflowInstance.is_completed, func.count(WorkflowInstance.id))
+        .group_by(WorkflowInstance.version_id, WorkflowInstance.is_completed))}
+    versions = db.session.scalars(select(WorkflowVersion).order_by(WorkflowVersion.process_id,
+                                                                    WorkflowVersion.id.desc())).all()
+    people = {user.id: user.full_name for user in db.session.scalars(
+        select(User).where(User.id.in_({v.deployed_by_id for v in versions if v.deployed_by_id})))}
+    grouped: dict[str, list[VersionRow]] = {}
+    for version in versions:
+        deployed_by = people.get(version.deployed_by_id) or (
+            "The workflows folder" if version.source == "files" else version.deployed_by_label)
+        grouped.setdefault(version.process_id, []).append(VersionRow(
+            version, deployed_by, counts.get((version.id, False), 0), counts.get((version.id, True), 0)))
     drafts = {d.process_id: d for d in db.session.scalars(select(ProcessDraft))}
-    return [ProcessRow(pid, rows[0][0].process_name, rows[0][0], len(rows), sum(r for _, r in rows), drafts.get(pid))
-            for pid, rows in sorted(grouped.items())]
+    return [ProcessRow(pid, rows[0].version.process_name, rows, drafts.get(pid)) for pid, rows in sorted(grouped.items())]
 
 
 def editing(actor, process_id: str) -> tuple[ProcessDraft | None, WorkflowVersion]:
@@ -119,13 +143,9 @@ def save_draft(actor, process_id: str, diagrams: dict[str, str], forms: dict[str
     return draft, problems_of(draft)
 
 
-def handler_choices() -> list[dict]:
-    """The registered service-task handlers, for the editor's Handler list."""
-    return [{"name": name, "description": handler.description} for name, handler in sorted(wired().handlers.items())]
-
-
-def preview_fields(schema_text: str) -> list:
-    """The fields a form's schema gives (services' own choices shown empty); InvalidInput when it is no schema."""
+def preview_fields(schema_text: str, *, prefix: str = "preview-") -> list:
+    """The fields a form's schema gives (services' own choices shown empty), their ids prefixed so that several
+    previews can share a page; InvalidInput when it is no schema."""
     try:
         schema = json.loads(schema_text)
     except json.JSONDecodeError as error:
@@ -133,7 +153,7 @@ def preview_fields(schema_text: str) -> list:
     if not isinstance(schema, dict):
         raise InvalidInput("A form is a JSON object (a JSON Schema)")
     try:
-        return build_fields(schema, {}, {}, provider=lambda name: [], prefix="preview-")
+        return build_fields(schema, {}, {}, provider=lambda name: [], prefix=prefix)
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise InvalidInput(f"The schema cannot be shown as a form: {error}") from None
 

@@ -9,8 +9,8 @@ from flask_login import login_required
 from webapp.columns import utc_now
 from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
-from webapp.processes import services
-from webapp.shell.security import acting_user, request_origin
+from webapp.processes import editor, services
+from webapp.shell.security import acting_user, allow_style_attributes, request_origin
 
 blueprint = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -41,6 +41,7 @@ def edit(process_id: str):
     draft, version = services.editing(acting_user(), process_id)
     errors, problems = {}, services.problems_of(draft) if draft else []
     action = request.form.get("action", "save")
+    posted = _posted_files() if request.method == "POST" and action == "save" else None
     if request.method == "POST":
         try:
             with undone_if_refused():
@@ -60,9 +61,8 @@ def edit(process_id: str):
                     services.discard_draft(acting_user(), process_id, origin=request_origin())
                     flash("Draft discarded", "success")
                     return redirect(url_for("processes.edit", process_id=process_id))
-                diagrams, forms = _posted_files()
-                draft, problems = services.save_draft(acting_user(), process_id, diagrams, forms,
-                                                      origin=request_origin(), now=utc_now())
+                draft, problems = services.save_draft(acting_user(), process_id, *posted, origin=request_origin(),
+                                                      now=utc_now())
         except InvalidInput as invalid:
             errors = invalid.field_errors
         else:
@@ -70,13 +70,17 @@ def edit(process_id: str):
                   f"Draft saved with {len(problems)} problem(s) to fix before deploying", "success")
             return redirect(url_for("processes.edit", process_id=process_id))
     files = draft or version
-    return render_template("processes/edit.html", version=version, draft=draft, diagrams=files.diagrams,
-                           forms=files.forms, errors=errors, problems=problems,
+    diagrams, forms = files.diagrams, editor.form_texts(files.forms)
+    if errors and posted:  # refused: show what was posted, so that nothing typed is lost
+        diagrams, forms = {**diagrams, **posted[0]}, {**forms, **posted[1]}
+    allow_style_attributes(editor.EDITOR_STYLE_ATTRIBUTES)
+    return render_template("processes/edit.html", version=version, draft=draft, diagrams=diagrams, forms=forms,
+                           errors=errors, problems=problems,
                            errors_title="Nothing was deployed" if action == "deploy" else "Nothing was saved",
                            changes=services.changes(draft, version) if draft else None,
                            running=services.running_on_older_versions(acting_user(), process_id),
                            root_file=services.root_file(files.diagrams, process_id),
-                           handlers=services.handler_choices()), \
+                           choices=editor.editor_choices(files.diagrams, files.forms)), \
         (400 if errors else 200)
 
 
@@ -94,7 +98,8 @@ def form_preview(process_id: str):
     """A form's JSON Schema as the page would show it, for the live preview beside the form's text."""
     services.editing(acting_user(), process_id)
     try:
-        fields = services.preview_fields(request.form.get("schema", ""))
+        key = "".join(c for c in request.form.get("key", "")[:60] if c.isalnum() or c in "_-")
+        fields = services.preview_fields(request.form.get("schema", ""), prefix=f"preview-{key}-" if key else "preview-")
     except InvalidInput as invalid:
         return render_template("processes/_preview.html", problem=str(invalid), fields=[]), 200
     except RecursionError:  # `[` repeated 100,000 times: bad input, as the API answers it, never a 500

@@ -3,7 +3,10 @@ headers with a per-request CSP nonce. The session limits and the forced password
 (webapp/auth/session_guard.py)."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import Flask, g, request
@@ -37,12 +40,25 @@ def _set_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(18)
 
 
+def allow_style_attributes(styles: Iterable[str]) -> None:
+    """Let this response's page carry inline style attributes with exactly these contents, allowed by their
+    hashes (CSP has no nonce for attributes), for a library that writes them into its markup; never
+    'unsafe-inline'."""
+    g.csp_style_attributes = tuple(styles)
+
+
+def _style_hash(style: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() + "'"
+
+
 def _add_security_headers(response):
     nonce = g.get("csp_nonce", "")
+    styles = g.get("csp_style_attributes", ())
     response.headers["Content-Security-Policy"] = "; ".join([
         "default-src 'self'",
         f"script-src 'self' 'nonce-{nonce}'",
         "style-src 'self'",
+        *([f"style-src-attr 'unsafe-hashes' {' '.join(_style_hash(style) for style in styles)}"] if styles else []),
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
