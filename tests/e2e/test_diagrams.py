@@ -69,8 +69,43 @@ def test_the_case_page_draws_section17_with_its_arrows(ui, partnership_committed
     session.commit()
     sign_in(ui, "tm1", DEMO_PASSWORD)
     ui.goto(f"/cases/{case.id}")
+    ui.page.get_by_text("Show where the case is in its process").click()
     expect(ui.page.locator("#case-diagram [data-element-id=referral_decision].app-current")).to_have_count(
         1, timeout=15000)
     assert_laid_out(ui, "#case-diagram", (PROJECT_ROOT / "workflows" / "section17.bpmn").read_text(),
                     "section17 on the case page")
     ui.check_page()
+
+
+def test_the_case_diagram_is_collapsed_drawn_when_opened_and_throws_nothing(ui, partnership_committed):
+    """Collapsed under plain words; nothing fetched or drawn until it is opened (a hidden canvas has no size,
+    and fitting one threw an SVGMatrix error on every load); opened, it shows the steps done and the current one."""
+    session, page = partnership_committed, ui.page
+    case = open_case(session.scalar(select(User).where(User.username == "sw1")), referral_answers())
+    session.commit()
+    problems, fetched = [], []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: fetched.append(request.url) if "/diagram.json" in request.url else None)
+    sign_in(ui, "tm1", DEMO_PASSWORD)
+    ui.goto(f"/cases/{case.id}")
+    diagram = page.locator("#case-diagram")
+    summary = page.get_by_text("Show where the case is in its process", exact=True)
+    expect(summary).to_be_visible()
+    expect(diagram).not_to_have_attribute("open", "")
+    assert fetched == [] and diagram.locator(".djs-container").count() == 0
+
+    summary.click()
+    expect(diagram.locator("[data-element-id=referral_decision].app-current")).to_have_count(1, timeout=15000)
+    expect(diagram.locator("[data-element-id=record_referral].app-done")).to_have_count(1)
+    assert len(fetched) == 1
+    shape = diagram.locator(".djs-shape[data-element-id=referral_decision]").bounding_box()
+    canvas = diagram.locator(".app-canvas").bounding_box()
+    assert shape["width"] >= 95 and canvas["x"] <= shape["x"] <= canvas["x"] + canvas["width"] - shape["width"]
+    page.get_by_role("button", name="Fit the whole diagram").click()
+    assert diagram.locator(".djs-shape[data-element-id=referral_decision]").bounding_box()["width"] < shape["width"]
+    ui.check_page()
+    summary.click()  # closed and opened again: drawn once, still no error
+    summary.click()
+    ui.check_page()
+    assert problems == [] and len(fetched) == 1
