@@ -74,3 +74,39 @@ def test_the_review_s_decision_starts_from_the_review_meeting_s_minutes(client, 
     page = client.get(f"/cases/{case.id}/steps/{open_task(case, 'cin_review').task_id}").text
     assert "Likes the new bedtime routine" in page and "Mother feels supported" in page
     assert "Sleeps safely: Achieved most nights" in page
+
+
+def test_the_referral_decision_shows_the_household_and_the_child_s_earlier_referrals(client, partnership, clock):
+    """Ava's earlier referral closed with advice; she is referred again into the same household, where her
+    brother has a case of his own: the decision shows both, linked, beside the form."""
+    session = partnership
+    sw1, tm1 = user(session, "sw1"), user(session, "tm1")
+    first = open_case(sw1, referral_answers())
+    complete(tm1, first, "referral_decision", {"decision": "advice", "decision_reasons": "Breakfast club",
+                                               "referrer_acknowledged": False})
+    brother = open_case(sw1, referral_answers("Leo", household_members=[]), household_id=first.child.household_id)
+    clock.shift(timedelta(days=30))
+    again = open_case(sw1, referral_answers(concern_what="Hungry again, and bruised"),
+                      household_id=first.child.household_id)
+    session.commit()
+    assert again.child_id == first.child_id and brother.child_id != first.child_id  # the same child, a new case
+
+    sign_in(client, "tm1", DEMO_PASSWORD)
+    page = client.get(f"/cases/{again.id}/steps/{open_task(again, 'referral_decision').task_id}").text
+    shown = evidence_of(page)
+    assert "Hungry again, and bruised" in shown
+    earlier = shown[shown.index("Earlier referrals"):]
+    assert f"Case {first.reference} : referred 2 Mar 2026 09:00, closed on 2 Mar 2026 09:00" in earlier
+    assert f'href="/cases/{first.id}"' in page and f'href="/cases/{brother.id}"' in page
+    household = shown[shown.index("The household"):shown.index("Earlier referrals")]
+    assert "Leo Demochild" in household and f"case {brother.reference}" in household
+    assert "Ava Demochild" not in household  # the child herself is not her own sibling
+
+
+def test_a_first_referral_says_it_is_the_first(client, partnership, clock):
+    case = open_case(user(partnership, "sw1"), referral_answers())
+    partnership.commit()
+    sign_in(client, "tm1", DEMO_PASSWORD)
+    shown = evidence_of(client.get(f"/cases/{case.id}/steps/{open_task(case, 'referral_decision').task_id}").text)
+    assert "None: this is the child's first referral." in shown
+    assert "No other children are known in this household." in shown

@@ -201,12 +201,17 @@ def create_agency_referral(actor, answers: dict, *, origin: Origin, now: datetim
 def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, origin: Origin,
                now: datetime) -> Case:
     household = _household(answers, household_id)
-    child = Child(household=household, given_names=answers["child_given_names"].strip(),
+    child = Child(given_names=answers["child_given_names"].strip(),
                   family_name=answers["child_family_name"].strip(), gender=answers.get("child_gender", ""),
                   date_of_birth=_date(answers.get("child_date_of_birth")),
                   expected_delivery_on=_date(answers.get("child_expected_delivery_on")),
                   nhs_number=normal_nhs_number(answers.get("child_nhs_number")))
-    db.session.add(child)  # before the members load: the household's children may already be loaded (the matches)
+    known = _known_child(household, child) if household_id is not None else None
+    if known is not None:  # a re-referral: a new case of the same child, so its earlier referrals are its own
+        child = known
+    else:
+        child.household = household
+        db.session.add(child)  # before the members load: the household's children may already be loaded
     updates = add_people(household, answers.get("household_members", []), referred=child,
                          today=now.astimezone(LONDON).date())
     case = Case(child=child, team_id=team_id, opened_at=now)
@@ -220,7 +225,8 @@ def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, 
         db.session.add(CaseAgency(case_id=case.id, agency_id=agency_id, added_at=now))
     db.session.flush()
     record_event("case.created", actor=actor, subject=case, origin=origin,
-                 detail={"household_id": household.id, "linked_to_known_household": household_id is not None})
+                 detail={"household_id": household.id, "linked_to_known_household": household_id is not None,
+                         "known_child": known is not None})
     case.workflow_instance_id = runtime.start_instance(
         PROCESS, "cases", case.id, {RECEIVED_ON: now.astimezone(LONDON).date().isoformat()},
         actor=actor, now=now)
@@ -228,6 +234,20 @@ def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, 
                                                      OpenTask.bpmn_id == REFERRAL_STEP))
     record_step(actor, case, first, answers, origin=origin, now=now)
     return case
+
+
+def _known_child(household: Household, typed: Child) -> Child | None:
+    """The household's child this referral is about, if already known: the same NHS number, or (where either has
+    none) the same names and date of birth. An unborn child is matched by the pregnancy link, not here."""
+    for child in household.children:
+        if typed.nhs_number and child.nhs_number:
+            if typed.nhs_number == child.nhs_number:
+                return child
+        elif (typed.date_of_birth is not None and child.date_of_birth == typed.date_of_birth
+              and child.given_names.casefold() == typed.given_names.casefold()
+              and child.family_name.casefold() == typed.family_name.casefold()):
+            return child
+    return None
 
 
 def _household(answers: dict, household_id: int | None) -> Household:
