@@ -21,6 +21,7 @@ from webapp.partnership.services import extra_holidays
 from webapp.frame.navigation import navigation_for, open_step_count
 from webapp.frame.readiness import readiness_problems
 from webapp.frame.refusals import REFUSALS, audit_refusal
+from webapp.shell.form_sections import form_sections
 from webapp.shell.security import acting_user
 from webapp.workflow.calendar import working_days_between
 
@@ -29,6 +30,7 @@ blueprint.add_app_template_filter(london_time, "london_time")
 blueprint.add_app_template_filter(long_date, "long_date")
 blueprint.add_app_template_global(time_span, "time_span")
 blueprint.add_app_template_global(age_on, "age_on")
+blueprint.add_app_template_global(form_sections, "form_sections")
 log = logging.getLogger(__name__)
 
 HOME_TASKS = 10  # the soonest-due steps on the home page; "My tasks" lists them all

@@ -34,6 +34,7 @@ class Field:
     rows: list[list["Field"]] = field(default_factory=list)  # a group's items
     item_label: str = "Item"
     max_rows: int | None = None  # a group's maxItems: no "Add another" once reached
+    required: bool = False  # in the schema's own `required`: a form section counts as done once these are answered
 
     @property
     def one_item(self) -> str:
@@ -118,6 +119,7 @@ def build_fields(schema: dict, data: dict, errors: dict[str, str], *, provider: 
             name=f"{prefix}{key}", key=key, kind=kind, label=label if key in required else f"{label} (optional)",
             hint=prop.get("description"), value=_shown(value, prop), error=errors.get(f"{prefix}{key}"),
             options=choices or [], item_label=prop.get("x-item-title", "Item"), max_rows=prop.get("maxItems"),
+            required=key in schema.get("required", []),  # always, not only after some answer
         )
         if kind == "group":
             items = value if isinstance(value, list) else []
