@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
@@ -17,6 +18,15 @@ class Ui:
         self.checked: set[str] = set()
         self.clicks = 0  # buttons pressed and links followed: what moves a person through the service
         page.on("load", lambda loaded_page: self.loaded.append(loaded_page.url))
+        self.script_errors: list[str] = []  # uncaught errors and console errors (CSP refusals among them)
+        page.on("pageerror", lambda error: self.script_errors.append(f"{page.url}: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        # A refusal page's own status (403, 404) is logged as a failed load of the document: that is the test's
+        # point, not a script error. Anything else logged as an error is one.
+        if message.type == "error" and message.location.get("url") != self.page.url:
+            self.script_errors.append(f"{self.page.url}: {message.text}")
 
     def goto(self, path: str) -> None:
         self.page.goto(self.base_url + path)
@@ -54,11 +64,21 @@ class Ui:
     def assert_every_page_checked(self) -> None:
         missed = [url for url in self.loaded if url not in self.checked]
         assert not missed, f"pages loaded but never checked with axe-core: {missed}"
+        assert not self.script_errors, "JavaScript errors:\n" + "\n".join(self.script_errors)
 
     def navigation(self) -> list[str]:
         """The navigation's items, without the counts they show."""
         return [re.sub(r" \(\d+\)$", "", text)
                 for text in self.page.locator(".govuk-service-navigation__item").all_inner_texts()]
+
+
+def days_ahead(days: int) -> str:
+    """The first weekday at least `days` from today, as the form fills it ("2027-01-12"): tests that book and
+    review ahead stay valid whatever day they run."""
+    day = date.today() + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.isoformat()
 
 
 def sign_in(ui: Ui, username: str, password: str) -> None:

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
-from tests.e2e.steps import complete_step, fill, sign_in, sign_out
-from webapp.columns import LONDON
+from tests.e2e.steps import complete_step, days_ahead, fill, sign_in, sign_out
+from webapp.columns import LONDON, long_date
 from webapp.demo import DEMO_PASSWORD
 
 def open_escalation(ui, reference: str) -> None:
@@ -84,13 +84,13 @@ def test_a_school_refers_challenges_the_decision_and_it_is_resolved_at_stage_2(u
     open_escalation(ui, reference)
     fill(ui, {"discussion": "Shared the attendance log with the team manager",
               "actions-0-action": "Send the attendance log weekly", "actions-0-owner": "School",
-              "actions-0-due_on": "2026-12-04"})
+              "actions-0-due_on": days_ahead(14)})
     ui.click("Record the discussion")
     sign_out(ui)
 
     sign_in(ui, "tm1", DEMO_PASSWORD)
     ui.goto(escalation_url.removeprefix(ui.base_url))
-    expect(page.get_by_text("Send the attendance log weekly: School, by 4 December 2026")).to_be_visible()
+    expect(page.get_by_text(f"Send the attendance log weekly: School, by {long_date(days_ahead(14))}")).to_be_visible()
     ui.click("Resolve with this outcome")  # without the statement first: a clear error, nothing changes
     expect(page.locator(".govuk-error-summary")).to_contain_text("Write the agreed outcome statement")
     page.get_by_label("Agreed outcome statement").fill(OUTCOME)

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from tests.cases.builders import open_case, referral_answers, start_meeting_now
 from tests.e2e.steps import (
-    approve_minutes, close_with_actions_done, complete_step, convene_meeting, fill, record_attendance, record_safer_sleep, sign_in, sign_out,
+    approve_minutes, close_with_actions_done, complete_step, convene_meeting, days_ahead, fill, record_attendance, record_safer_sleep, sign_in, sign_out,
     write_minutes,
 )
 from tests.safer_sleep.builders import SAFE
@@ -21,7 +21,7 @@ from webapp.workflow.versions import deploy_directory
 def hold_meeting(ui, session, reference, step, minutes):
     """As sw1: convene a meeting step in the browser, let its time come, record attendance, write the minutes;
     tm1 approves them; sw1 is signed in again at the end."""
-    meeting_url = convene_meeting(ui, reference, step, "2027-01-12", "16:00", "Harrogate Civic Centre")
+    meeting_url = convene_meeting(ui, reference, step, days_ahead(35), "16:00", "Harrogate Civic Centre")
     session.commit()
     start_meeting_now(session.get(Meeting, int(meeting_url.rsplit("/", 1)[1])))
     session.commit()
