@@ -11,7 +11,7 @@ from webapp.agencies.audit_names import name_agencies
 from webapp.audit.records import Describer, install_record_describers
 from webapp.auth.audit_names import name_teams, name_users
 from webapp.auth.roles import role_value_from_text, step_refusal
-from webapp.cases import dashboard, evidence, flags, referrals
+from webapp.cases import contacts, dashboard, evidence, flags, referrals
 from webapp.cases.audit_names import name_cases, name_children
 from webapp.cases.flags import install_flag_sources
 from webapp.cases.step_hooks import StepHooks, install_step_hooks
@@ -53,7 +53,7 @@ from webapp.workflow.wiring import Wiring, install
 DIAGRAM_CONTRACT = contract_table(
     referrals.NEEDS, flags.NEEDS, evidence.NEEDS, dashboard.NEEDS, closure.NEEDS, debrief.NEEDS, plans.NEEDS,
     safer_sleep.NEEDS, meetings.NEEDS, minutes.NEEDS, information_request_models.NEEDS, information_requests.NEEDS,
-    pregnancy.NEEDS, escalations.NEEDS, reviews.NEEDS, closed.NEEDS,
+    pregnancy.NEEDS, escalations.NEEDS, reviews.NEEDS, closed.NEEDS, contacts.NEEDS,
 )
 
 # What a feature adds to the generic case step of a form key: first answers, answers it always carries, a
@@ -63,6 +63,7 @@ STEP_HOOKS: dict[str, tuple[StepHooks, ...]] = {
     safer_sleep.REVIEW_FORM: (reviews.REVIEW_HOOKS, safer_sleep.REVIEW_HOOKS),
     flags.ASSESSMENT_FORM: (flags.ASSESSMENT_HOOKS,),
     debrief.DEBRIEF_FORM: (debrief.DEBRIEF_HOOKS,),
+    contacts.DECISION_FORM: (contacts.FRONT_DOOR_HOOKS,),
 }
 
 # Concern flags a feature raises beside those of the referral and assessment (every step, agenda and minutes).

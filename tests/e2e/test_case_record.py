@@ -61,7 +61,7 @@ def test_a_correction_lands_on_its_entry_opened_and_a_closed_case_offers_no_new_
     page = ui.page
     sign_in(ui, "tm1", DEMO_PASSWORD)
     ui.goto(f"/cases/{case.id}")
-    expect(page.locator("#closure")).to_contain_text("Advice and information: Breakfast club offered")
+    expect(page.locator("#closure")).to_contain_text("Contact only: advice and information (not a referral): Breakfast club offered")
     expect(page.get_by_role("heading", name="Current steps")).to_have_count(0)
     expect(page.get_by_role("link", name="Reallocate the case")).to_have_count(0)
 

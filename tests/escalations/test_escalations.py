@@ -61,7 +61,7 @@ def test_an_agency_referral_is_followed_as_status_and_outcome_only(app, partners
     case, school1 = referred_and_closed(partnership)
     assert case.referred_by_id == school1.id and case.team.name
     made, = referrals.referrals_made(school1, origin=NO_ORIGIN)
-    assert (made.case.id, made.status, made.outcome) == (case.id, "Closed", "No further action")
+    assert (made.case.id, made.status, made.outcome) == (case.id, "Closed", "Referral: no further action")
     with pytest.raises(PermissionDenied):
         referrals.referrals_made(user(partnership, "sw1"), origin=NO_ORIGIN)
 

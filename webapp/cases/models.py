@@ -96,6 +96,9 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # An agency practitioner who made the referral online follows it ("Referrals I made") and may challenge it.
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # What the front door decided the contact was (webapp/cases/contacts.py): None until decided; the Children in
+    # Need census counts only referrals, Annex A lists contacts too. "not_recorded" for cases decided before it was.
+    front_door_outcome: Mapped[str | None] = mapped_column(String(20), index=True)
 
     child: Mapped[Child] = relationship(back_populates="cases")
     team: Mapped["Team"] = relationship()  # noqa: F821

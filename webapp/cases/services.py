@@ -11,6 +11,7 @@ from webapp.audit.services import Origin, record_event
 from webapp.auth.roles import Role
 from webapp.cases.access import can_do_step, can_do_task, get_visible_case
 from webapp.cases.choices import choice_provider
+from webapp.cases.contacts import OUTCOME_WORDS
 from webapp.cases.household_people import FIELD_LABELS
 from webapp.cases.households import Sibling, siblings_of
 from webapp.cases.models import Case, StepRecord
@@ -55,6 +56,7 @@ class CaseView:
     today: date
     next: str  # what the case waits for (cases/next_step.py)
     member_updates: dict = field(default_factory=dict)  # member id -> what this case's referral added or changed
+    front_door: str = ""  # a contact or a referral, in words (cases/contacts.py)
 
     def rows(self, panel_name: str) -> list:
         return next((rows for panel, rows in self.panels if panel.name == panel_name), [])
@@ -79,7 +81,8 @@ def view_case(actor, case_id: int, *, origin: Origin, now: datetime) -> CaseView
     may_request = any(can_do_step(actor, case, role.value) for role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER))
     return CaseView(case, siblings, steps, history, actor.has_role(Role.TEAM_MANAGER) and actor.team_id == case.team_id,
                     may_request, [(panel, panel.rows(case.id)) for panel in case_tables().panels],
-                    now.astimezone(LONDON).date(), what_happens_next(case, now, tasks), member_updates(case.id))
+                    now.astimezone(LONDON).date(), what_happens_next(case, now, tasks), member_updates(case.id),
+                    OUTCOME_WORDS.get(case.front_door_outcome, case.front_door_outcome))
 
 
 def member_updates(case_id: int) -> dict[int, dict[str, list[str]]]:
