@@ -83,3 +83,26 @@ def valid_nhs_number(digits: str) -> bool:
 def formatted_nhs_number(digits: str) -> str:
     """"943 476 5919", as the NHS writes it."""
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 else digits
+
+
+# -- the unique pupil number (schools, and the Children in Need census) ------------------------------------
+
+UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # I, O and S are never used: they read as digits
+
+
+def normal_upn(text: str | None) -> str | None:
+    """A UPN as typed, without spaces, in capitals; None when blank."""
+    upn = "".join((text or "").split()).upper()
+    return upn or None
+
+
+def valid_upn(upn: str) -> bool:
+    """13 characters: the check letter, then 11 digits, then a digit or (a temporary UPN) a letter; the check
+    letter is the weighted sum of characters 2 to 13 (weights 2 to 13) modulo 23 (DfE's UPN guide)."""
+    if len(upn) != 13 or not upn.isascii() or not upn[1:12].isdigit():
+        return False
+    last = upn[12]
+    if not (last.isdigit() or last in UPN_LETTERS):
+        return False
+    values = [int(ch) for ch in upn[1:12]] + [int(last) if last.isdigit() else UPN_LETTERS.index(last)]
+    return upn[0] == UPN_LETTERS[sum(value * weight for value, weight in zip(values, range(2, 14))) % 23]

@@ -7,14 +7,21 @@ from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import User, UserRole
 from webapp.auth.roles import Role
 from webapp.cases.models import CaseAgency
+from webapp.code_lists import code_list
+from webapp.columns import LONDON, utc_now
 from webapp.extensions import db
 from webapp.shell.wording import field_phrase
+
+
+CENSUS = "census:"
 
 
 def choice_provider(team_id: int | None, case_id: int | None = None):
     """A provider for one team's forms (and, with `case_id`, one case's): name -> [(value, label)]."""
 
     def provide(name: str) -> list[tuple[str, str]]:
+        if name.startswith(CENSUS):  # a statutory return's code list, this collection year's
+            return code_list(name[len(CENSUS):], utc_now().astimezone(LONDON).date())
         if name == "case_action_owners":
             return action_owner_choices(team_id, case_id)
         if name == "case_agencies":

@@ -57,6 +57,14 @@ class Child(db.Model):
     gender: Mapped[str] = mapped_column(String(40), default="")
     # Ten digits, check digit valid, when the referral gave one: GP practices match patients on it.
     nhs_number: Mapped[str | None] = mapped_column(String(10))
+    # Coded for the statutory returns (webapp/cases/census_fields.py; codes in workflows/code_lists/); None is
+    # "not recorded". Sex as the census codes it (M, F, U); disabilities a list of codes ("NONE" alone for none).
+    sex: Mapped[str | None] = mapped_column(String(1))
+    ethnicity: Mapped[str | None] = mapped_column(String(4))
+    disabilities: Mapped[list | None] = mapped_column(JSON)
+    upn: Mapped[str | None] = mapped_column(String(13))
+    upn_unknown: Mapped[str | None] = mapped_column(String(3))
+    died_on: Mapped[date | None] = mapped_column(Date)
 
     household: Mapped[Household] = relationship(back_populates="children")
     cases: Mapped[list[Case]] = relationship(back_populates="child", order_by="Case.id")
@@ -99,6 +107,7 @@ class Case(db.Model):
     # What the front door decided the contact was (webapp/cases/contacts.py): None until decided; the Children in
     # Need census counts only referrals, Annex A lists contacts too. "not_recorded" for cases decided before it was.
     front_door_outcome: Mapped[str | None] = mapped_column(String(20), index=True)
+    referral_source: Mapped[str | None] = mapped_column(String(3))  # the census code (1A ... 10); None: not recorded
 
     child: Mapped[Child] = relationship(back_populates="cases")
     team: Mapped["Team"] = relationship()  # noqa: F821

@@ -11,6 +11,7 @@ from webapp.agencies.identification import normal_nhs_number, valid_nhs_number
 from webapp.audit.services import Origin, record_event
 from webapp.auth.models import Team
 from webapp.auth.roles import Role
+from webapp.cases.census_fields import census_errors, record_census_fields
 from webapp.cases.choices import check_choices, choice_provider
 from webapp.cases.household_people import add_people
 from webapp.cases.households import KnownElsewhere, known_elsewhere, may_see_child, sees_household
@@ -80,6 +81,7 @@ def check_referral(actor, answers: dict) -> dict:
     nhs_number = normal_nhs_number(answers.get("child_nhs_number"))
     if nhs_number and not valid_nhs_number(nhs_number) and "child_nhs_number" not in errors:
         errors["child_nhs_number"] = "Enter a real NHS number: 10 digits, like 943 476 5919"
+    errors = {**census_errors(answers), **errors}
     if errors:
         raise InvalidInput("The referral was not saved: check the answers", errors)
     return answers
@@ -215,6 +217,7 @@ def _open_case(actor, answers: dict, household_id: int | None, team_id: int, *, 
     updates = add_people(household, answers.get("household_members", []), referred=child,
                          today=now.astimezone(LONDON).date())
     case = Case(child=child, team_id=team_id, opened_at=now)
+    record_census_fields(child, case, answers)
     db.session.add(case)
     db.session.flush()
     for update in updates:  # field names only: the values typed stay in the referral's own record

@@ -1,0 +1,65 @@
+"""The child's coded details for the statutory returns, recorded at the referral from the collection year's code
+lists: stored on the child and the case; each bad value a field error with nothing saved."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.cases.builders import open_case, referral_answers
+from webapp.agencies.identification import valid_upn
+from webapp.auth.models import User
+from webapp.cases.models import Case
+from webapp.code_lists import code_list, collection_year
+from webapp.errors import InvalidInput
+
+GOOD = {"child_sex": "F", "ethnicity": "WBRI", "disabilities": ["COMM", "LD"], "child_upn": "a950 0001 78301",
+        "referral_source": "2A"}
+
+
+def sw1(session) -> User:
+    return session.scalar(select(User).where(User.username == "sw1"))
+
+
+def test_the_code_lists_are_the_collection_year_s():
+    assert collection_year(date(2026, 4, 1)) == "2026-27" and collection_year(date(2027, 3, 31)) == "2026-27"
+    assert collection_year(date(2026, 3, 31)) == "2025-26"
+    assert ("RC8", "Closed after an assessment: no further action") in code_list("reason_for_closure", date(2026, 12, 8))
+    assert [code for code, _ in code_list("sex", date(2031, 1, 1))] == ["M", "F", "U"]  # the latest year's, later on
+    assert len(code_list("assessment_factor", date(2026, 12, 8))) == 44
+
+
+def test_the_upn_check_letter_is_the_dfe_s():
+    assert valid_upn("A950000178301") and valid_upn("H243278544154")
+    assert not valid_upn("R247962919251") and not valid_upn("A95000017830") and not valid_upn("I950000178301")
+
+
+def test_good_values_are_kept_on_the_child_and_the_case(partnership, clock):
+    case = open_case(sw1(partnership), referral_answers(**GOOD))
+    child = case.child
+    assert (child.sex, child.ethnicity, child.disabilities, child.upn, child.upn_unknown) == (
+        "F", "WBRI", ["COMM", "LD"], "A950000178301", None)
+    assert case.referral_source == "2A"
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("child_upn", "R247962919251", "Enter a real unique pupil number"),
+    ("child_upn", "A95000017830", "Enter a real unique pupil number"),
+    ("disabilities", ["NONE", "HEAR"], "Select 'No disability' on its own"),
+    ("child_upn_unknown", "UN2", "Leave the reason blank when the UPN is given"),
+    ("ethnicity", "White", "Select the child's ethnicity from the list"),
+    ("child_sex", "X", "Select the child's sex from the list"),
+    ("referral_source", "11", "Select the referral's source from the list"),
+    ("disabilities", ["BLUE"], "Select the disabilities from the list"),
+])
+def test_a_bad_coded_value_is_a_field_error_and_nothing_is_saved(partnership, clock, field, value, message):
+    before = partnership.scalar(select(func.count(Case.id)))
+    with pytest.raises(InvalidInput) as refused:
+        open_case(sw1(partnership), referral_answers(**{**GOOD, field: value}))
+    assert refused.value.field_errors[field].startswith(message), refused.value.field_errors
+    assert partnership.scalar(select(func.count(Case.id))) == before
+
+
+def test_a_reason_stands_in_for_an_unknown_upn(partnership, clock):
+    answers = {**GOOD, "child_upn_unknown": "UN1"}
+    del answers["child_upn"]
+    assert open_case(sw1(partnership), referral_answers(**answers)).child.upn_unknown == "UN1"
