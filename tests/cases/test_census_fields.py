@@ -44,7 +44,6 @@ def test_good_values_are_kept_on_the_child_and_the_case(partnership, clock):
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("child_upn", "R247962919251", "Enter a real unique pupil number"),
     ("child_upn", "A95000017830", "Enter a real unique pupil number"),
-    ("disabilities", ["NONE", "HEAR"], "Select 'No disability' on its own"),
     ("child_upn_unknown", "UN2", "Leave the reason blank when the UPN is given"),
     ("ethnicity", "White", "Select the child's ethnicity from the list"),
     ("child_sex", "X", "Select the child's sex from the list"),
@@ -63,3 +62,30 @@ def test_a_reason_stands_in_for_an_unknown_upn(partnership, clock):
     answers = {**GOOD, "child_upn_unknown": "UN1"}
     del answers["child_upn"]
     assert open_case(sw1(partnership), referral_answers(**answers)).child.upn_unknown == "UN1"
+
+
+def test_the_assessment_records_the_primary_need_and_its_factors_with_no_factors_on_its_own(partnership, clock):
+    from tests.cases.builders import assessment_answers, complete, start_assessment
+    from webapp.cases.models import StepRecord
+
+    worker, manager = sw1(partnership), partnership.scalar(select(User).where(User.username == "tm1"))
+    case = open_case(worker, referral_answers())
+    start_assessment(case, worker, manager)
+    for bad, field, message in ((["21", "3B"], "assessment_factors", "Select 'No factors identified' on its own"),
+                                (["99"], "assessment_factors", "Select the assessment factors from the list")):
+        with pytest.raises(InvalidInput) as refused:
+            complete(worker, case, "assessment", assessment_answers(assessment_factors=bad, primary_need="N1"))
+        assert refused.value.field_errors[field].startswith(message)
+    with pytest.raises(InvalidInput) as refused:
+        complete(worker, case, "assessment", assessment_answers(primary_need="N10"))
+    assert refused.value.field_errors["primary_need"] == "Select the child's primary need from the list"
+    complete(worker, case, "assessment", assessment_answers(assessment_factors=["3B", "16A"], primary_need="N1"))
+    record = partnership.scalar(select(StepRecord).where(StepRecord.case_id == case.id,
+                                                         StepRecord.bpmn_id == "assessment"))
+    assert (record.answers["primary_need"], record.answers["assessment_factors"]) == ("N1", ["3B", "16A"])
+
+
+def test_no_disability_goes_on_its_own(partnership, clock):
+    with pytest.raises(InvalidInput) as refused:
+        open_case(sw1(partnership), referral_answers(**{**GOOD, "disabilities": ["NONE", "HEAR"]}))
+    assert refused.value.field_errors["disabilities"] == "Select 'No disability' on its own, or the child's disabilities"

@@ -1,14 +1,11 @@
 """The child's coded details the statutory returns need, recorded at the referral from the collection year's code
 lists (webapp/code_lists.py): sex, ethnicity, disabilities, the UPN or why it is not known, and where the referral
-came from. Checked beyond the schema (a UPN's check letter, "No disability" on its own); kept on the child and the
+came from. Checked beyond the schema (a UPN's check letter; "No disability" on its own is the schema's own rule); kept on the child and the
 case, where the returns read them. A child already known keeps what is recorded unless it was not."""
 from __future__ import annotations
 
 from webapp.agencies.identification import normal_upn, valid_upn
 from webapp.cases.models import Case, Child
-
-NO_DISABILITY = "NONE"
-
 
 def census_errors(answers: dict) -> dict[str, str]:
     errors = {}
@@ -18,9 +15,6 @@ def census_errors(answers: dict) -> dict[str, str]:
                                "A950000178301")
     if upn and answers.get("child_upn_unknown"):
         errors["child_upn_unknown"] = "Leave the reason blank when the UPN is given"
-    disabilities = answers.get("disabilities") or []
-    if NO_DISABILITY in disabilities and len(disabilities) > 1:
-        errors["disabilities"] = "Select 'No disability' on its own, or the child's disabilities"
     return errors
 
 
