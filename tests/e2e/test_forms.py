@@ -67,3 +67,18 @@ def test_without_javascript_add_another_reloads_at_the_new_row(browser, live_ser
         expect(page.locator("#household_members-0-full_name")).to_have_value("Pat Demochild")
     finally:
         context.close()
+
+
+def test_a_referral_sent_empty_says_what_to_do_in_govuk_words_and_each_error_leads_to_its_field(ui, committed_db):
+    partnership(committed_db)
+    page = ui.page
+    sign_in(ui, "sw1", DEMO_PASSWORD)
+    ui.click_nav("New referral")
+    ui.click("Record the referral")
+    summary = page.locator(".govuk-error-summary")
+    for message in ("Enter the concern", "Select whether there is domestic abuse"):
+        expect(summary).to_contain_text(message)
+    expect(summary).not_to_contain_text("Enter what is the concern?")
+    expect(page.locator(".govuk-task-list__item", has_text="The concern")).to_contain_text("There is a problem")
+    summary.get_by_role("link", name="Enter the concern").click()
+    expect(page.get_by_label("What is the concern?")).to_be_focused()
