@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The DfE's census rules (csc-validator-be-cin) need pandas 1.5 and numpy < 2: their own environment.
+CIN_VENV := .venv-cin
 export FLASK_APP := webapp
 
 .PHONY: run test assets deps clean-db
@@ -17,11 +19,11 @@ run: $(VENV)/.installed assets
 	$(BIN)/flask worker & \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-test assets
+test: $(VENV)/.installed-test assets $(CIN_VENV)/.installed
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-deps: $(VENV)/.installed-test node_modules/.installed
+deps: $(VENV)/.installed-test node_modules/.installed $(CIN_VENV)/.installed
 
 assets: webapp/static/dist/.built
 
@@ -35,6 +37,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Built afresh when the pins change, so an old validator never lingers beside new pins.
+$(CIN_VENV)/.installed: requirements-cin.txt
+	rm -rf $(CIN_VENV)
+	$(PYTHON) -m venv $(CIN_VENV)
+	$(CIN_VENV)/bin/pip install --quiet -r requirements-cin.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
