@@ -61,10 +61,12 @@ def test_a_gp_prepares_for_the_meeting_answers_it_and_marks_the_practice_s_actio
     expect(owned).to_contain_text(long_date(GP_DUE))
     expect(owned).not_to_contain_text(SW_ACTION)
 
-    # To the meeting by the navigation's Meetings (the home page lists booked meetings for casework staff only):
-    # what it is for, the agenda, which patient; the answer given there.
-    ui.click_nav("Meetings")
-    ui.click(f"Initial child in need meeting, case {reference}", role="link")
+    # To the meeting from the home page's own list of the meetings they are invited to: what it is for, the
+    # agenda, which patient; the answer given there.
+    meetings = page.locator("h2:text-is('Your meetings') + ul")
+    expect(meetings).to_contain_text(f"(case {reference})")
+    meetings.get_by_role("link", name=re.compile(r"^Initial child in need meeting, ")).click()
+    ui.check_page()
     expect(page.get_by_role("heading", level=1)).to_have_text("Initial child in need meeting")
     expect(page.get_by_text("Harrogate Civic Centre", exact=True)).to_be_visible()
     answer_row = page.locator(".govuk-summary-list__row", has_text="Your answer")

@@ -88,7 +88,7 @@ def home():
     return render_template("frame/home.html", sections=sections, owned_actions=owned,
                            tasks=my_tasks(actor, HOME_TASKS, order="due") if casework else [],
                            task_count=open_step_count(actor), cases=my_cases(actor),
-                           meetings=upcoming_for(actor, now) if casework else [],
+                           meetings=upcoming_for(actor, now),  # invited to, or on a case allocated to them
                            now=now, today=now.astimezone(LONDON).date())
 
 
