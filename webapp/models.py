@@ -20,3 +20,4 @@ from webapp.api.models import ApiToken  # noqa: F401
 from webapp.pregnancy.models import PregnancyNotification  # noqa: F401
 from webapp.safer_sleep.models import SaferSleepAssessment  # noqa: F401
 from webapp.monitoring.models import AdminAlert, WorkerHeartbeat  # noqa: F401
+from webapp.visits.models import Visit, VisitSchedule  # noqa: F401

@@ -17,6 +17,7 @@ from webapp.cases.flags import install_flag_sources
 from webapp.cases.step_hooks import StepHooks, install_step_hooks
 from webapp.cases.tables import CasePanel, CaseTables, DashboardTable, install_case_tables
 from webapp.closure import closed, debrief, services as closure
+from webapp.columns import utc_now
 from webapp.documents.services import DocumentKind, install_document_kinds
 from webapp.documents.subject_access import documents_part
 from webapp.escalations import services as escalations
@@ -43,6 +44,8 @@ from webapp.pregnancy.audit_names import name_notifications
 from webapp.safer_sleep import services as safer_sleep
 from webapp.safer_sleep.subject_access import assessments_part
 from webapp.service_handlers import SERVICE_HANDLERS
+from webapp.visits import services as visits
+from webapp.visits.subject_access import visits_part
 from webapp.workflow.audit_names import name_instances, name_versions
 from webapp.workflow.contract import contract_table
 from webapp.workflow.expressions import DomainSources, configure_domain
@@ -59,7 +62,7 @@ DIAGRAM_CONTRACT = contract_table(
 # What a feature adds to the generic case step of a form key: first answers, answers it always carries, a
 # refusal, and what follows a completion or a correction (webapp/cases/step_hooks.py). Applied in this order.
 STEP_HOOKS: dict[str, tuple[StepHooks, ...]] = {
-    plans.PLAN_FORM: (safer_sleep.PLAN_HOOKS, plan_hooks.PLAN_HOOKS),
+    plans.PLAN_FORM: (safer_sleep.PLAN_HOOKS, plan_hooks.PLAN_HOOKS, visits.PLAN_HOOKS),
     safer_sleep.REVIEW_FORM: (reviews.REVIEW_HOOKS, safer_sleep.REVIEW_HOOKS),
     flags.ASSESSMENT_FORM: (flags.ASSESSMENT_HOOKS,),
     debrief.DEBRIEF_FORM: (debrief.DEBRIEF_HOOKS,),
@@ -83,6 +86,7 @@ CASE_PANELS = (
     CasePanel("meetings", "meetings/_case_panel.html", meetings.meetings_on_case),
     CasePanel("actions", "minutes/_case_panel.html", minutes.case_actions),
     CasePanel("plans", "plans/_case_panel.html", plan_documents),
+    CasePanel("visits", "visits/_case_panel.html", visits.case_visits),
     CasePanel("escalations", "escalations/_case_panel.html", escalations.on_case),
     CasePanel("information_requests", "information_requests/_case_panel.html", information_requests.requests_on_case),
 )
@@ -91,13 +95,16 @@ CASE_PANELS = (
 DASHBOARD_TABLES = (
     DashboardTable("Information requests outstanding, by agency", ("Agency", "Outstanding", "Chased", "Escalated"),
                    information_requests.unanswered_by_agency, "No request is waiting for an answer."),
+    DashboardTable("Statutory visits overdue", ("Case", "Child last seen", "Visit due by", "Social worker"),
+                   lambda visible: visits.overdue_visits(visible, visits.london_day(utc_now())),
+                   "No statutory visit is overdue."),
 )
 
 # What the features have booked on a case, for "what happens next" when no step waits (meetings).
 UPCOMING = (meetings.booked_upcoming,)
 
 # What each feature adds to a child's subject access export, beside the steps and audit trail of each case.
-SUBJECT_ACCESS_PARTS = (meetings_part, requests_part, assessments_part, escalations_part, documents_part)
+SUBJECT_ACCESS_PARTS = (meetings_part, requests_part, assessments_part, escalations_part, documents_part, visits_part)
 
 # The PDFs the features make; webapp/documents queues, renders (in the worker) and stores them all.
 DOCUMENT_KINDS = {

@@ -225,6 +225,31 @@ def render_documents(limit: int = DOCUMENTS_PER_PASS, *, settings: Settings | No
                          meanwhile=meanwhile)
 
 
+def alert_overdue_visits(limit: int = 1000, *, stop: threading.Event | None = None) -> int:
+    """Alert each case's team to a statutory visit fallen overdue (webapp/visits/overdue.py), each in its own
+    transaction; one that fails is tried again next pass. Returns how many were alerted."""
+    from webapp.visits.overdue import alert_overdue, claim_overdue
+
+    db.session.rollback()
+    alerted, seen = 0, set()
+    while alerted < limit and not _stopping(stop):
+        schedule = claim_overdue(utc_now(), seen)
+        if schedule is None:
+            break
+        case_id = schedule.case_id
+        seen.add(case_id)
+        try:
+            alert_overdue(schedule)
+        except Exception:
+            db.session.rollback()
+            log.exception("The overdue visit alert of case %s failed; it is tried again next pass", case_id)
+            continue
+        db.session.commit()
+        alerted += 1
+    db.session.rollback()
+    return alerted
+
+
 def seal_audit_trail() -> int:
     """Seal the audit rows committed since the last pass into the hash chain."""
     from webapp.audit.chain import seal_pending
@@ -317,6 +342,7 @@ def _run_pass(mail: MailSettings, send, replies: ReplySettings | None, settings:
     if _stopping(stop):
         return result
     deadlines.fire_if_due()
+    alert_overdue_visits(stop=stop)  # visits fall due by the day, counted from the plan: no timer holds them
     watch_mail(timedelta(minutes=settings.alert_mail_stalled_minutes))
     return result
 

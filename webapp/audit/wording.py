@@ -111,6 +111,11 @@ AREAS: tuple[Area, ...] = (
         "case.safer_sleep_recorded": "Recorded a safer sleep assessment",
         "case.safer_sleep_viewed": "Looked at the safer sleep assessments",
     }),
+    Area("visits", "Statutory visits", {
+        "case.visit_form_viewed": "Opened the form to record a visit",
+        "case.visit_recorded": "Recorded a visit to the child",
+        "case.visits_viewed": "Looked at the visits to the child",
+    }),
     Area("pregnancy", "Pregnancy notifications", {
         "pregnancy.notified": "Notified a pregnancy",
         "pregnancy.viewed": "Looked at a pregnancy notification",
