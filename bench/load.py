@@ -101,7 +101,7 @@ def simulate(base: str, tokens: dict, case_ids: list[int], stop: float, tally: T
                  {"decision": "section17_assessment", "allocated_worker_id": tokens["sw1_id"],
                   "decision_reasons": "Load test", "referrer_acknowledged": False}),
                 ("Carry out the assessment", as_worker,
-                 {"child_seen": False, "child_wishes_and_feelings": "x", "findings": "x",
+                 {"child_seen": False, "child_wishes_and_feelings": "x", "findings": "x", "primary_need": "N1",
                   "parental_substance_use": "no", "domestic_abuse": "no", "parental_conflict": "no",
                   "parental_mental_health": "no"})):
             if time.monotonic() >= stop:

@@ -32,4 +32,9 @@ def code_list(name: str, on: date) -> list[tuple[str, str]]:
     wanted = collection_year(on)
     known = years()
     year = max((y for y in known if y <= wanted), default=known[0])
-    return [(item["code"], item["label"]) for item in _year_file(year)["lists"][name]]
+    lists = _year_file(year)["lists"]
+    chosen = lists[name]
+    if isinstance(chosen, dict):  # some codes of another list, in its words: {"codes_of": list, "codes": [...]}
+        labels = {item["code"]: item["label"] for item in lists[chosen["codes_of"]]}
+        return [(code, labels[code]) for code in chosen["codes"]]
+    return [(item["code"], item["label"]) for item in chosen]

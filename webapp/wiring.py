@@ -63,10 +63,11 @@ DIAGRAM_CONTRACT = contract_table(
 # refusal, and what follows a completion or a correction (webapp/cases/step_hooks.py). Applied in this order.
 STEP_HOOKS: dict[str, tuple[StepHooks, ...]] = {
     plans.PLAN_FORM: (safer_sleep.PLAN_HOOKS, plan_hooks.PLAN_HOOKS, visits.PLAN_HOOKS),
-    safer_sleep.REVIEW_FORM: (reviews.REVIEW_HOOKS, safer_sleep.REVIEW_HOOKS),
+    safer_sleep.REVIEW_FORM: (reviews.REVIEW_HOOKS, safer_sleep.REVIEW_HOOKS, closed.CLOSURE_HOOKS),
+    closed.OUTCOME_FORM: (closed.CLOSURE_HOOKS,),
     flags.ASSESSMENT_FORM: (flags.ASSESSMENT_HOOKS,),
     debrief.DEBRIEF_FORM: (debrief.DEBRIEF_HOOKS,),
-    contacts.DECISION_FORM: (contacts.FRONT_DOOR_HOOKS,),
+    contacts.DECISION_FORM: (contacts.FRONT_DOOR_HOOKS, closed.CLOSURE_HOOKS),
 }
 
 # Concern flags a feature raises beside those of the referral and assessment (every step, agenda and minutes).

@@ -35,7 +35,7 @@ def referral_answers(given="Ava", family="Demochild", postcode="HG1 1AA", gp_id=
 
 def assessment_answers(**extra) -> dict:
     """The smallest valid assessment: the child not seen, none of the concerns found."""
-    answers = {"child_seen": False, "child_wishes_and_feelings": "x", "findings": "x",
+    answers = {"child_seen": False, "child_wishes_and_feelings": "x", "findings": "x", "primary_need": "N1",
                **{key: "no" for key in CONCERNS}}
     return with_follow_ups({**answers, **extra})
 

@@ -128,6 +128,7 @@ def test_every_agency_on_the_register_hears_of_the_assessment_its_outcome_and_th
     received = worker(clock, 2026, 4, 13, 10, 0)
     hold_meeting(sw1, case)  # the first review, which closes the case
     complete(sw1, case, "cin_review", {"progress": "Outcomes met", "review_decision": "close",
+                                       "reason_for_closure": "RC7",
                                        "closure_summary": "Family engaging with universal services",
                                        "serious_incident": False})
     check_open_work(sw1, case)  # the plan's action and both requests are open: the closure notice follows

@@ -5,10 +5,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from tests.cases.builders import open_case, referral_answers
+from tests.cases.builders import (
+    assessment_answers, complete, hold_meeting, open_case, referral_answers, start_assessment,
+    take_to_assessment_outcome, take_to_first_review,
+)
 from webapp.agencies.identification import valid_upn
 from webapp.auth.models import User
-from webapp.cases.models import Case
+from webapp.cases.models import Case, StepRecord
+from webapp.closure.closed import closure_of
 from webapp.code_lists import code_list, collection_year
 from webapp.errors import InvalidInput
 
@@ -25,7 +29,8 @@ def test_the_code_lists_are_the_collection_year_s():
     assert collection_year(date(2026, 3, 31)) == "2025-26"
     assert ("RC8", "Closed after an assessment: no further action") in code_list("reason_for_closure", date(2026, 12, 8))
     assert [code for code, _ in code_list("sex", date(2031, 1, 1))] == ["M", "F", "U"]  # the latest year's, later on
-    assert len(code_list("assessment_factor", date(2026, 12, 8))) == 44
+    factors = [code for code, _ in code_list("assessment_factor", date(2026, 12, 8))]
+    assert len(factors) == 42 and "18A" not in factors and "19A" not in factors  # the DfE's rules: not to be used
 
 
 def test_the_upn_check_letter_is_the_dfe_s():
@@ -65,9 +70,6 @@ def test_a_reason_stands_in_for_an_unknown_upn(partnership, clock):
 
 
 def test_the_assessment_records_the_primary_need_and_its_factors_with_no_factors_on_its_own(partnership, clock):
-    from tests.cases.builders import assessment_answers, complete, start_assessment
-    from webapp.cases.models import StepRecord
-
     worker, manager = sw1(partnership), partnership.scalar(select(User).where(User.username == "tm1"))
     case = open_case(worker, referral_answers())
     start_assessment(case, worker, manager)
@@ -89,3 +91,27 @@ def test_no_disability_goes_on_its_own(partnership, clock):
     with pytest.raises(InvalidInput) as refused:
         open_case(sw1(partnership), referral_answers(**{**GOOD, "disabilities": ["NONE", "HEAR"]}))
     assert refused.value.field_errors["disabilities"] == "Select 'No disability' on its own, or the child's disabilities"
+
+
+def test_closure_reasons_come_from_the_closing_decision_and_a_death_is_dated(partnership, clock):
+    worker, manager = sw1(partnership), partnership.scalar(select(User).where(User.username == "tm1"))
+    stepped_down = open_case(worker, referral_answers())
+    take_to_assessment_outcome(stepped_down, worker, manager)
+    complete(manager, stepped_down, "assessment_outcome", {"outcome": "early_help", "outcome_reasons": "x",
+                                                               "serious_incident": False})
+    assert stepped_down.closure_reason == "RC9"  # the outcome's own x-closure-reason, nothing asked
+    assert closure_of(stepped_down.id)[0].census_reason == "RC9: Closed after an assessment: referred to early help"
+
+    reviewed = open_case(worker, referral_answers("Leo"))
+    take_to_first_review(reviewed, worker, manager, "2026-03-02")
+    hold_meeting(worker, reviewed)
+    close = {"progress": "x", "review_decision": "close", "closure_summary": "x", "serious_incident": False}
+    for missing, field, message in (({}, "reason_for_closure", "Select the reason for closing"),
+                                    ({"reason_for_closure": "RC2"}, "died_on", "Enter the date the child died"),
+                                    ({"reason_for_closure": "RC8"}, "reason_for_closure",
+                                     "Select the reason for closing from the list")):
+        with pytest.raises(InvalidInput) as refused:
+            complete(worker, reviewed, "cin_review", {**close, **missing})
+        assert refused.value.field_errors[field] == message
+    complete(worker, reviewed, "cin_review", {**close, "reason_for_closure": "RC2", "died_on": "2026-02-27"})
+    assert (reviewed.closure_reason, reviewed.child.died_on) == ("RC2", date(2026, 2, 27))

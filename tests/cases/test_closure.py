@@ -40,7 +40,7 @@ from webapp.workflow.models import OpenTask, WorkflowInstance, WorkflowTimer
 
 SERVICE_URL = "https://cin.partnership.example"
 CHILD = ("Ava", "Demochild")
-CLOSE = {"progress": "Outcomes met", "review_decision": "close",
+CLOSE = {"progress": "Outcomes met", "review_decision": "close", "reason_for_closure": "RC7",
          "closure_summary": "Family engaging with universal services", "serious_incident": False}
 REVIEW_ACTION = "Pass the sleep diary to the health visitor"
 

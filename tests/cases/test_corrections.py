@@ -49,7 +49,7 @@ def test_the_author_corrects_with_a_reason_and_both_versions_stay(partnership, a
     form = client.get(f"/cases/{case.id}/history/{record.id}/correct")
     assert form.status_code == 200 and "school nurse referral" in form.text
     saved = client.post(f"/cases/{case.id}/history/{record.id}/correct", data={
-        "csrf_token": csrf_token(form.text), "child_seen": "false", "child_wishes_and_feelings": "Quiet",
+        "csrf_token": csrf_token(form.text), "child_seen": "false", "child_wishes_and_feelings": "Quiet", "primary_need": "N1",
         "findings": "Breakfast club agreed", "correction_reason": "Agreed at supervision",
         **{key: "no" for key in CONCERNS}})
     assert saved.status_code == 302

@@ -151,8 +151,9 @@ def test_closing_at_a_review_after_a_serious_incident_opens_the_debrief(client, 
         'name="serious_incident_summary"') < form.index('value="strategy_discussion"')
     with pytest.raises(InvalidInput) as refused:
         complete(sw1, case, "cin_review", {"progress": "x", "review_decision": "close", "closure_summary": "x"})
-    assert set(refused.value.field_errors) == {"serious_incident"}
+    assert set(refused.value.field_errors) == {"serious_incident", "reason_for_closure"}
     complete(sw1, case, "cin_review", {"progress": "x", "review_decision": "close", "closure_summary": "x",
+                                       "reason_for_closure": "RC7",
                                        "serious_incident": True, "serious_incident_summary": "x"})
     check_open_work(sw1, case)  # the plan's action is open: done before the case closes
     session.commit()

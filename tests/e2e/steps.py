@@ -117,9 +117,10 @@ def fill(ui: Ui, answers: dict) -> None:
                               f"input[type='checkbox'][name='{name}'][value='{text}']")
         if choice.count():
             choice.check()
-        elif page.locator(f"select#{name}").count():
-            page.locator(f"select#{name}").select_option(label=text) if not text.isdigit() else \
-                page.locator(f"select#{name}").select_option(value=text)
+        elif page.locator(f"select#{name}").count():  # by the option's value (an id, a code), else its words
+            select = page.locator(f"select#{name}")
+            select.select_option(value=text) if select.locator(f"option[value='{text}']").count() else \
+                select.select_option(label=text)
         else:
             page.locator(f"#{name}").fill(text)
 

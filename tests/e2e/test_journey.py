@@ -69,7 +69,7 @@ def test_referral_to_a_written_plan_within_the_click_budget(ui, committed_db, ca
     sign_in(ui, "sw1", DEMO_PASSWORD)
     from_home(ui, "Carry out the assessment", reference)
     fill(ui, {"child_seen": True, "seen_on": date.today().isoformat(), "seen_alone": False,
-              "child_wishes_and_feelings": "Too young to say; settled with mother",
+              "child_wishes_and_feelings": "Too young to say; settled with mother", "primary_need": "N1",
               "parental_substance_use": "yes", "parental_substance_use_details": "Wine most evenings",
               "parental_substance_use_frequency": "Most evenings", "parental_substance_use_impact": "Feeds missed",
               "parental_substance_use_child_says": "Too young", "domestic_abuse": "no", "parental_conflict": "no",

@@ -83,7 +83,7 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
     complete_step(ui, reference, "Carry out the assessment", {
         "agency_requests-0-agency_id": str(gp.id), "agency_requests-0-requested_on": "2026-03-03",
         "child_seen": True, "seen_on": "2026-03-04", "seen_alone": False,
-        "child_wishes_and_feelings": "Too young to say; observed settled with mother",
+        "child_wishes_and_feelings": "Too young to say; observed settled with mother", "primary_need": "N1",
         "parental_substance_use": "yes", "parental_substance_use_details": "Mother drinks wine in the evenings",
         "parental_substance_use_frequency": "Most evenings", "parental_substance_use_impact": "Night feeds missed",
         "parental_substance_use_child_says": "Too young to say", "domestic_abuse": "no", "parental_conflict": "no",
@@ -111,7 +111,7 @@ def test_referral_to_closure_with_a_linked_household(ui, committed_db):
     hold_meeting(ui, committed_db, reference, "Convene the meeting", "Outcomes met")
     record_safer_sleep(ui, reference, SAFE)
     complete_step(ui, reference, "Record the review's decision", {
-        "progress": "Outcomes met", "review_decision": "close",
+        "progress": "Outcomes met", "review_decision": "close", "reason_for_closure": "RC7",
         "closure_summary": "Family engaging with universal services", "serious_incident": False})
     close_with_actions_done(ui, reference)  # the plan's actions are still open when the review closes the case
 

@@ -108,6 +108,7 @@ class Case(db.Model):
     # Need census counts only referrals, Annex A lists contacts too. "not_recorded" for cases decided before it was.
     front_door_outcome: Mapped[str | None] = mapped_column(String(20), index=True)
     referral_source: Mapped[str | None] = mapped_column(String(3))  # the census code (1A ... 10); None: not recorded
+    closure_reason: Mapped[str | None] = mapped_column(String(3))  # the census code (RC1 ... RC9) of the closing decision
 
     child: Mapped[Child] = relationship(back_populates="cases")
     team: Mapped["Team"] = relationship()  # noqa: F821
