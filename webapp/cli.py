@@ -9,6 +9,7 @@ from webapp.api.cli import api_cli
 from webapp.audit.cli import audit_cli
 from webapp.extensions import db
 from webapp.meetings.cli import meetings_cli
+from webapp.returns.cli import returns_cli
 from webapp.workflow.cli import workflows_cli
 
 
@@ -21,6 +22,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(meetings_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(api_cli)
+    app.cli.add_command(returns_cli)
 
 
 @click.command("seed-demo")

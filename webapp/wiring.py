@@ -38,6 +38,7 @@ from webapp.monitoring.audit_names import name_alerts
 from webapp.partnership.definitions import DEFINITIONS
 from webapp.partnership.services import extra_holidays, setting_value
 from webapp.plans import hooks as plan_hooks, services as plans
+from webapp.returns import census
 from webapp.plans.document import PLAN_DOCUMENT, plan_documents, plan_html, require_plan_reader
 from webapp.pregnancy import services as pregnancy
 from webapp.pregnancy.audit_names import name_notifications
@@ -57,6 +58,7 @@ DIAGRAM_CONTRACT = contract_table(
     referrals.NEEDS, flags.NEEDS, evidence.NEEDS, dashboard.NEEDS, closure.NEEDS, debrief.NEEDS, plans.NEEDS,
     safer_sleep.NEEDS, meetings.NEEDS, minutes.NEEDS, information_request_models.NEEDS, information_requests.NEEDS,
     pregnancy.NEEDS, escalations.NEEDS, reviews.NEEDS, closed.NEEDS, contacts.NEEDS,
+    census.NEEDS,
 )
 
 # What a feature adds to the generic case step of a form key: first answers, answers it always carries, a

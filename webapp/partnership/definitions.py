@@ -65,4 +65,7 @@ DEFINITIONS = {d.name: d for d in [
     SettingDefinition("escalation_stage_1_working_days", "Escalation stage 1 resolved within, working days", 2, "", 1, 20),
     SettingDefinition("escalation_stage_2_working_days", "Escalation stage 2 resolved within, working days", 5, "", 1, 20),
     SettingDefinition("escalation_stage_3_working_days", "Escalation stage 3 resolved within, working days", 5, "", 1, 20),
+    SettingDefinition("la_code", "The council's LA code for the Children in Need census", 0,
+                      "The DfE's 3-digit local authority code, as in DfE COLLECT. 0 until it is set: the census "
+                      "is not exported without it.", 0, 999),
 ]}
