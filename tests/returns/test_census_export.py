@@ -136,3 +136,27 @@ def test_the_next_year_s_census_leaves_out_what_closed_before_it(partnership, cl
     path, count = export(tmp_path, YEAR + 1)
     ids = {c.findtext("ChildIdentifiers/LAchildID") for c in ET.parse(path).getroot().find("Children")}
     assert ids == {f"C{cases[name].child_id}" for name in ("open_plan", "unborn")}
+
+
+def test_the_command_needs_the_la_code_then_writes_the_return(app, partnership_committed, tmp_path):
+    from webapp.audit.services import NO_ORIGIN
+    from webapp.partnership.services import change_settings
+
+    session = partnership_committed
+    worker, manager = people(session)
+    case = open_case(worker, referral_answers(**coded(8)))
+    decide(manager, case, "no_further_action")
+    session.commit()
+    out = tmp_path / "census.xml"
+    year = datetime.now(timezone.utc).year + (1 if datetime.now(timezone.utc).month >= 4 else 0)
+    args = ["returns", "cin-census", "--year", str(year), "--output", str(out)]
+    refused = app.test_cli_runner().invoke(args=args)
+    assert refused.exit_code == 1 and "Set the council's LA code on the Settings page first" in refused.output
+    change_settings(session.scalar(select(User).where(User.username == "admin")), {"la_code": "815"},
+                    origin=NO_ORIGIN)
+    session.commit()
+    done = app.test_cli_runner().invoke(args=args)
+    assert done.exit_code == 0, done.output
+    root = ET.parse(out).getroot()
+    assert (root.findtext("Header/Source/LEA"), root.findtext("Header/CollectionDetails/Year")) == ("815", str(year))
+    assert [c.findtext("ChildIdentifiers/LAchildID") for c in root.find("Children")] == [f"C{case.child_id}"]
