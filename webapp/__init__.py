@@ -161,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.pregnancy.views import blueprint as pregnancy_blueprint
     from webapp.safer_sleep.views import blueprint as safer_sleep_blueprint
     from webapp.visits.views import blueprint as visits_blueprint
+    from webapp.returns.views import blueprint as returns_blueprint
     from webapp.cli import register_commands
     from webapp.auth.session_guard import register_session_guard
     from webapp.shell.security import register_security
@@ -187,6 +188,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(minutes_blueprint)
     app.register_blueprint(plans_blueprint)
     app.register_blueprint(visits_blueprint)
+    app.register_blueprint(returns_blueprint)
     app.register_blueprint(escalations_blueprint)
     app.register_blueprint(processes_blueprint)
     app.register_blueprint(api_blueprint)

@@ -116,6 +116,9 @@ AREAS: tuple[Area, ...] = (
         "case.visit_recorded": "Recorded a visit to the child",
         "case.visits_viewed": "Looked at the visits to the child",
     }),
+    Area("returns", "Statutory returns", {
+        "returns.census_exported": "Downloaded the Children in Need census",
+    }),
     Area("pregnancy", "Pregnancy notifications", {
         "pregnancy.notified": "Notified a pregnancy",
         "pregnancy.viewed": "Looked at a pregnancy notification",

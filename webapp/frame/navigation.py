@@ -32,6 +32,7 @@ NAVIGATION = (
     NavItem("Cases", "cases.case_list", "cases.case", _CASEWORK | {Role.SENIOR_MANAGER}),
     NavItem("New referral", "cases.new_referral", "cases.new_referral", _CASEWORK),
     NavItem("Dashboard", "cases.dashboard", "cases.dashboard", frozenset({Role.TEAM_MANAGER, Role.SENIOR_MANAGER})),
+    NavItem("Returns", "returns.index", "returns.", frozenset({Role.TEAM_MANAGER, Role.SENIOR_MANAGER})),
     NavItem("Information requests", "information_requests.agency_requests", "information_requests.",
             frozenset({Role.AGENCY_PRACTITIONER})),
     NavItem("Meetings", "minutes.my_meetings", "minutes.", frozenset({Role.AGENCY_PRACTITIONER})),
