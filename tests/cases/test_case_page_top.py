@@ -42,7 +42,8 @@ def test_a_case_closed_at_referral_shows_when_and_why_and_offers_no_new_work(cli
     page = client.get(f"/cases/{case.id}").text
     closure = page[page.index('id="closure"'):page.index("</div>", page.index('id="closure"'))]
     assert "Closed on 2 Mar 2026 09:00" in closure
-    assert "No further action: Concern resolved by the school nurse" in closure
+    assert "Referral: no further action: Concern resolved by the school nurse" in closure
+    assert "Reason for closure (Children in Need census): RC8" in closure
     assert "Decided by Demo Team Manager in 'Decide on the referral' on 2 Mar 2026 09:00" in closure
     for prompt in ("Current steps", ">Reallocate", "Request information from an agency"):
         assert prompt not in page
