@@ -48,7 +48,7 @@ def test_a_school_refers_challenges_the_decision_and_it_is_resolved_at_stage_2(u
 
     sign_in(ui, "school1", DEMO_PASSWORD)
     ui.click("Referrals I made", role="link")
-    expect(page.get_by_role("row").nth(1)).to_contain_text("No further action")
+    expect(page.get_by_role("row").nth(1)).to_contain_text("Referral: no further action")
     ui.click("raise an escalation", role="link")
     page.get_by_label("Yes", exact=True).check()
     ui.click("Raise the escalation")
