@@ -41,3 +41,17 @@ def deadline_pass() -> None:
 
     rearm_deadlines()
     fire_due_timers()
+
+
+def received_by(smtp_server, address: str) -> list:
+    """Every message the test SMTP server delivered to the address, as its recipient reads it:
+    [(the message, [decoded text of each text part], the raw message as text)]."""
+    from email import message_from_bytes, policy
+
+    found = []
+    for envelope in smtp_server.envelopes:
+        if address in envelope.rcpt_tos:
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            parts = [part.get_content() for part in message.walk() if part.get_content_maintype() == "text"]
+            found.append((message, parts, envelope.content.decode("utf-8", "replace")))
+    return found

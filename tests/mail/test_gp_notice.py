@@ -2,13 +2,12 @@
 phone once an administrator records it on the team's page), in the body only; it identifies the patient by the
 one rule (name, date of birth, NHS number) to the practice's secure mailbox; the school, not secure, gets the
 same contact and no child. Read as each mailbox receives it from a real SMTP server on loopback."""
-from email import message_from_bytes, policy
 
 import pytest
 from sqlalchemy import select
 
 from tests.cases.builders import open_case, referral_answers, start_assessment
-from tests.helpers import post_form, signed_in
+from tests.helpers import post_form, received_by, signed_in
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.auth.models import Team, User
 from webapp.config import MailSettings
@@ -22,17 +21,6 @@ IDENTIFIERS = ("Ava", "Demochild", "3 April 2019", "999 000 0018", "9990000018")
 
 def user(session, username):
     return session.scalar(select(User).where(User.username == username))
-
-
-def received_by(smtp_server, address):
-    """[(subject, [decoded text of each text part], whole message)] delivered to the address."""
-    found = []
-    for envelope in smtp_server.envelopes:
-        if address in envelope.rcpt_tos:
-            message = message_from_bytes(envelope.content, policy=policy.default)
-            parts = [part.get_content() for part in message.walk() if part.get_content_maintype() == "text"]
-            found.append((message["Subject"], parts, envelope.content.decode("utf-8", "replace")))
-    return found
 
 
 @pytest.fixture
@@ -60,7 +48,8 @@ def test_the_gp_notice_names_the_worker_and_the_team_phone_in_the_body_only(app,
     session.commit()
     send_due_mail(mail)
 
-    (subject, parts, whole), = received_by(smtp_server, GP_MAILBOX)
+    (message, parts, whole), = received_by(smtp_server, GP_MAILBOX)
+    subject = message["Subject"]
     assert subject == f"Section 17 assessment started: case {reference}"
     body = parts[0]
     for line in (f"Case reference: {reference}",
@@ -70,7 +59,8 @@ def test_the_gp_notice_names_the_worker_and_the_team_phone_in_the_body_only(app,
     for detail in (*IDENTIFIERS, "Demo Social Worker", "sw1@example.org", "0300"):
         assert detail not in subject, detail
 
-    (school_subject, school_parts, _), = received_by(smtp_server, SCHOOL_MAILBOX)
+    (school_message, school_parts, _), = received_by(smtp_server, SCHOOL_MAILBOX)
+    school_subject = school_message["Subject"]
     assert school_subject == subject
     assert all(line in school_parts[0].splitlines() for line in CONTACT)
     for detail in IDENTIFIERS:

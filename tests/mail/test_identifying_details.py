@@ -1,13 +1,12 @@
 """A child's name and date of birth go by e-mail only to mailboxes an administrator marked secure: the GP
 practice's "assessment started" mail, read as the practice receives it, names the child only once its mailbox
 is marked accredited; one rule (may_receive_identifying_details) decides for every address."""
-from email import message_from_bytes, policy
 
 import pytest
 from sqlalchemy import select
 
 from tests.cases.builders import open_case, referral_answers, start_assessment
-from tests.helpers import post_form, sign_in
+from tests.helpers import post_form, received_by, sign_in
 from webapp.agencies.models import Agency, AgencyKind
 from webapp.agencies.services import may_receive_identifying_details
 from webapp.audit.models import AuditEvent
@@ -29,17 +28,6 @@ def mail_settings(smtp_server):
 
 def user(session, username):
     return session.scalar(select(User).where(User.username == username))
-
-
-def received_by(smtp_server, address):
-    """Every message delivered to the address, as (headers, [decoded text of each text part])."""
-    found = []
-    for envelope in smtp_server.envelopes:
-        if address in envelope.rcpt_tos:
-            message = message_from_bytes(envelope.content, policy=policy.default)
-            parts = [part.get_content() for part in message.walk() if part.get_content_maintype() == "text"]
-            found.append((message, parts))
-    return found
 
 
 def save_practice(client, agency, *, secure: bool):
@@ -67,7 +55,7 @@ def test_a_practice_not_marked_secure_gets_the_reference_and_a_link_and_once_mar
     reference = ava.reference
     session.commit()
     send_due_mail(mail_settings)
-    (message, parts), = received_by(smtp_server, "safeguarding@riverside.example")
+    (message, parts, _), = received_by(smtp_server, "safeguarding@riverside.example")
     assert message["Subject"] == f"Section 17 assessment started: case {reference}"
     assert parts and all(f"Case reference: {reference}" in text for text in parts)
     assert all(f"Sign in to the service: {SERVICE_URL}/" in text for text in parts)
@@ -89,7 +77,7 @@ def test_a_practice_not_marked_secure_gets_the_reference_and_a_link_and_once_mar
     start_assessment(mia, user(session, "sw1"), user(session, "tm1"))
     session.commit()
     send_due_mail(mail_settings)
-    _, (message, parts) = received_by(smtp_server, "safeguarding@riverside.example")
+    _, (message, parts, _) = received_by(smtp_server, "safeguarding@riverside.example")
     assert "Mia" not in message["Subject"] and "Sampleton" not in message["Subject"]
     assert "Child: Mia Sampleton, born 3 April 2019" in parts[0]
     assert "does not name the child" not in parts[0]
