@@ -11,7 +11,7 @@ from webapp.agencies.audit_names import name_agencies
 from webapp.audit.records import Describer, install_record_describers
 from webapp.auth.audit_names import name_teams, name_users
 from webapp.auth.roles import role_value_from_text, step_refusal
-from webapp.cases import contacts, dashboard, evidence, flags, referrals
+from webapp.cases import census_fields, contacts, dashboard, evidence, flags, referrals
 from webapp.cases.audit_names import name_cases, name_children
 from webapp.cases.flags import install_flag_sources
 from webapp.cases.step_hooks import StepHooks, install_step_hooks
@@ -70,6 +70,7 @@ STEP_HOOKS: dict[str, tuple[StepHooks, ...]] = {
     flags.ASSESSMENT_FORM: (flags.ASSESSMENT_HOOKS,),
     debrief.DEBRIEF_FORM: (debrief.DEBRIEF_HOOKS,),
     contacts.DECISION_FORM: (contacts.FRONT_DOOR_HOOKS, closed.CLOSURE_HOOKS),
+    referrals.REFERRAL_FORM: (census_fields.REFERRAL_HOOKS,),
 }
 
 # Concern flags a feature raises beside those of the referral and assessment (every step, agenda and minutes).

@@ -1,6 +1,6 @@
 """The child's coded details for the statutory returns, recorded at the referral from the collection year's code
 lists: stored on the child and the case; each bad value a field error with nothing saved."""
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -11,9 +11,12 @@ from tests.cases.builders import (
 )
 from webapp.agencies.identification import valid_upn
 from webapp.auth.models import User
-from webapp.cases.models import Case, StepRecord
+from webapp.audit.services import NO_ORIGIN
+from webapp.cases.models import Case, StepCorrection, StepRecord
+from webapp.cases.steps import correct_step
 from webapp.closure.closed import closure_of
 from webapp.code_lists import code_list, collection_year
+from webapp.database import undone_if_refused
 from webapp.errors import InvalidInput
 
 GOOD = {"child_sex": "F", "ethnicity": "WBRI", "disabilities": ["COMM", "LD"], "child_upn": "a950 0001 78301",
@@ -115,3 +118,26 @@ def test_closure_reasons_come_from_the_closing_decision_and_a_death_is_dated(par
         assert refused.value.field_errors[field] == message
     complete(worker, reviewed, "cin_review", {**close, "reason_for_closure": "RC2", "died_on": "2026-02-27"})
     assert (reviewed.closure_reason, reviewed.child.died_on) == ("RC2", date(2026, 2, 27))
+
+
+def test_a_corrected_referral_is_what_the_census_reads_and_a_bad_upn_corrects_nothing(partnership, clock):
+    worker = sw1(partnership)
+    case = open_case(worker, referral_answers(**GOOD))
+    record = partnership.scalar(select(StepRecord).where(StepRecord.case_id == case.id,
+                                                         StepRecord.bpmn_id == "record_referral"))
+    fixed = {**record.current_answers, "ethnicity": "BAFR", "referral_source": "3A", "child_upn": ""}
+    fixed = {key: value for key, value in fixed.items() if value != ""} | {"child_upn_unknown": "UN3"}
+    correct_step(worker, case.id, record.id, fixed, "Ethnicity as the family describe it", origin=NO_ORIGIN,
+                 now=datetime.now(timezone.utc))
+    assert (case.child.ethnicity, case.referral_source, case.child.upn, case.child.upn_unknown) == (
+        "BAFR", "3A", None, "UN3")
+
+    before = partnership.scalar(select(func.count(StepCorrection.id)))
+    with pytest.raises(InvalidInput) as refused, undone_if_refused():
+        bad = {key: value for key, value in fixed.items() if key != "child_upn_unknown"}
+        correct_step(worker, case.id, record.id, {**bad, "child_upn": "R247962919251"},
+                     "A UPN from the school", origin=NO_ORIGIN, now=datetime.now(timezone.utc))
+    assert refused.value.field_errors["child_upn"].startswith("Enter a real unique pupil number")
+    assert partnership.scalar(select(func.count(StepCorrection.id))) == before
+    partnership.refresh(case.child)
+    assert case.child.upn is None
