@@ -11,10 +11,15 @@ from pathlib import Path
 CODE_LISTS = Path(__file__).resolve().parent.parent / "workflows" / "code_lists"
 
 
+def year_ending(on: date) -> int:
+    """The year whose 31 March ends the collection year `on` falls in (2027 from 1 April 2026 to 31 March 2027)."""
+    return on.year + 1 if (on.month, on.day) >= (4, 1) else on.year
+
+
 def collection_year(on: date) -> str:
     """"2026-27" for any day from 1 April 2026 to 31 March 2027."""
-    start = on.year if (on.month, on.day) >= (4, 1) else on.year - 1
-    return f"{start}-{str(start + 1)[2:]}"
+    end = year_ending(on)
+    return f"{end - 1}-{str(end)[2:]}"
 
 
 @lru_cache(maxsize=None)

@@ -12,6 +12,7 @@ from tests.cases.builders import (
 )
 from webapp.agencies.identification import UPN_LETTERS
 from webapp.auth.models import User
+from webapp.code_lists import year_ending
 from webapp.returns.census import CensusSource, write_census
 from webapp.returns.validation import validate_census
 
@@ -148,7 +149,7 @@ def test_the_command_needs_the_la_code_then_writes_the_return(app, partnership_c
     decide(manager, case, "no_further_action")
     session.commit()
     out = tmp_path / "census.xml"
-    year = datetime.now(timezone.utc).year + (1 if datetime.now(timezone.utc).month >= 4 else 0)
+    year = year_ending(datetime.now(timezone.utc).date())
     args = ["returns", "cin-census", "--year", str(year), "--output", str(out)]
     refused = app.test_cli_runner().invoke(args=args)
     assert refused.exit_code == 1 and "Set the council's LA code on the Settings page first" in refused.output

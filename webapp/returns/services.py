@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from webapp.audit.services import Origin, record_event
+from webapp.code_lists import year_ending
 from webapp.columns import LONDON
 from webapp.errors import InvalidInput
 from webapp.partnership.services import setting_value
@@ -25,7 +26,7 @@ class CensusYear:
 
 def census_years(actor, today: date) -> list[CensusYear]:
     require_returns_maker(actor)
-    current = today.year + (1 if (today.month, today.day) >= (4, 1) else 0)
+    current = year_ending(today)
     return [CensusYear(year, *period(year)) for year in range(current, current - YEARS_OFFERED, -1)]
 
 
